@@ -1,0 +1,124 @@
+<#
+.SYNOPSIS
+    Builds, tests and demonstrates the BackupPS module.
+.DESCRIPTION
+    Run with the repository's pinned PowerShell: dotnet tool restore; dotnet pwsh ./build.ps1 <Task>
+      Build  publishes the module to out/BackupPS (manifest, binary, dependencies/ with natives, formats, help)
+      Test   Build, then xunit (engine) and Pester (the built module in a fresh pwsh); prints one summary line
+      Demo   Build, then backs up, lists, verifies and restores a sample database, showing the objects
+      Bench  Build, then runs bench/Invoke-Benchmark.ps1 (ratios against the reference tools)
+      Clean  removes out/ and the projects' bin/obj
+#>
+[CmdletBinding()]
+param(
+    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Clean')]
+    [string] $Task = 'Build',
+    [ValidateSet('Release', 'Debug')]
+    [string] $Configuration = 'Release',
+    # Extra arguments for the benchmark (e.g. -SizesMiB 100).
+    [hashtable] $BenchArgs = @{}
+)
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+$Root = $PSScriptRoot
+$Out = Join-Path $Root 'out'
+$ModuleOut = Join-Path $Out 'BackupPS'
+# The natives shipped in one module folder; others in the SQLitePCLRaw package are left out to keep the module small.
+$NativeRids = 'linux-x64', 'linux-arm64', 'osx-arm64', 'win-x64'
+
+function Invoke-Tool {
+    param([Parameter(Mandatory)][string] $File, [string[]] $Arguments)
+    & $File @Arguments
+    if ($LASTEXITCODE -ne 0) { throw "$File $($Arguments -join ' ') failed with exit code $LASTEXITCODE" }
+}
+
+function Get-NuGetRoot {
+    if ($env:NUGET_PACKAGES) { return $env:NUGET_PACKAGES }
+    Join-Path ([Environment]::GetFolderPath('UserProfile')) '.nuget/packages'
+}
+
+function Get-PesterManifest {
+    Invoke-Tool dotnet @('restore', (Join-Path $Root 'build/tools.csproj'), '--nologo', '-v', 'q')
+    $manifest = Join-Path (Get-NuGetRoot) 'pester/6.2.0/tools/Pester.psd1'
+    if (-not (Test-Path $manifest)) { throw "Pester was restored but $manifest is missing." }
+    $manifest
+}
+
+function Invoke-Build {
+    $staging = Join-Path $Out 'staging'
+    Remove-Item $ModuleOut, $staging -Recurse -Force -ErrorAction Ignore
+    Invoke-Tool dotnet @('publish', (Join-Path $Root 'src/BackupPS.Engine'), '-c', $Configuration, '-o', (Join-Path $staging 'engine'), '--nologo', '-v', 'q')
+    Invoke-Tool dotnet @('build', (Join-Path $Root 'src/BackupPS'), '-c', $Configuration, '-o', (Join-Path $staging 'module'), '--nologo', '-v', 'q')
+
+    $dependencies = Join-Path $ModuleOut 'dependencies'
+    New-Item -ItemType Directory -Force -Path $dependencies, (Join-Path $ModuleOut 'en-US') | Out-Null
+    # Module root: only the assembly PowerShell loads; everything else lives in dependencies/ (own load context).
+    Copy-Item (Join-Path $staging 'module/BackupPS.dll') $ModuleOut
+    Get-ChildItem (Join-Path $staging 'engine') -Filter *.dll | Copy-Item -Destination $dependencies
+    foreach ($rid in $NativeRids) {
+        $native = Join-Path $staging "engine/runtimes/$rid/native"
+        if (-not (Test-Path $native)) { throw "The SQLite native library for $rid is missing from the publish output." }
+        $target = Join-Path $dependencies "runtimes/$rid/native"
+        New-Item -ItemType Directory -Force -Path $target | Out-Null
+        Copy-Item (Join-Path $native '*') $target
+    }
+    Copy-Item (Join-Path $Root 'module/BackupPS.psd1'), (Join-Path $Root 'module/BackupPS.format.ps1xml') $ModuleOut
+    Copy-Item (Join-Path $Root 'module/en-US/*') (Join-Path $ModuleOut 'en-US') -ErrorAction Ignore
+    $helpBuilder = Join-Path $Root 'build/New-MamlHelp.ps1'
+    if (Test-Path $helpBuilder) {
+        & $helpBuilder -ModulePath $ModuleOut -SourcePath (Join-Path $Root 'module/help') -OutputPath (Join-Path $ModuleOut 'en-US/BackupPS.dll-Help.xml')
+    }
+    Remove-Item $staging -Recurse -Force
+    Write-Host "Built $ModuleOut"
+}
+
+function Invoke-Test {
+    Invoke-Build
+    $results = Join-Path $Out 'test-results'
+    Remove-Item $results -Recurse -Force -ErrorAction Ignore
+    New-Item -ItemType Directory -Force -Path $results | Out-Null
+
+    Write-Host '== xunit (engine)'
+    $trx = Join-Path $results 'engine.trx'
+    & dotnet test (Join-Path $Root 'tests/BackupPS.Engine.Tests') -c $Configuration --nologo --logger "trx;LogFilePath=$trx" --logger 'console;verbosity=minimal'
+    $xunit = @{ Passed = 0; Failed = 0 }
+    if (Test-Path $trx) {
+        $counters = ([xml](Get-Content -Raw $trx)).TestRun.ResultSummary.Counters
+        $xunit = @{ Passed = [int]$counters.passed; Failed = [int]$counters.failed + [int]$counters.error + [int]$counters.timeout }
+    } else { $xunit.Failed = 1; Write-Host 'xunit produced no results (build failure?)' }
+
+    Write-Host '== Pester (built module in a fresh pwsh)'
+    $pesterJson = Join-Path $results 'pester.json'
+    $runner = Join-Path $Root 'build/Invoke-PesterTests.ps1'
+    & dotnet pwsh -NoProfile -NonInteractive -File $runner -PesterManifest (Get-PesterManifest) -ModulePath $ModuleOut -TestPath (Join-Path $Root 'tests/Pester') -ResultPath $pesterJson
+    $pester = @{ Passed = 0; Failed = 1 }
+    if (Test-Path $pesterJson) { $pester = Get-Content -Raw $pesterJson | ConvertFrom-Json -AsHashtable }
+    else { Write-Host 'Pester produced no results.' }
+
+    $passed = $xunit.Passed + $pester.Passed
+    $failed = $xunit.Failed + $pester.Failed
+    Write-Host "xunit: $($xunit.Passed) passed, $($xunit.Failed) failed; Pester: $($pester.Passed) passed, $($pester.Failed) failed"
+    Write-Host "tests: $passed passed, $failed failed"
+    if ($failed -gt 0 -or $passed -eq 0) { exit 1 }
+}
+
+function Invoke-Demo {
+    Invoke-Build
+    & dotnet pwsh -NoProfile -NonInteractive -File (Join-Path $Root 'build/Demo.ps1') -ModulePath $ModuleOut -SampleDatabase (Join-Path $Root '../shared/data/Chinook_Sqlite.sqlite')
+    if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
+}
+
+switch ($Task) {
+    'Build' { Invoke-Build }
+    'Test' { Invoke-Test }
+    'Demo' { Invoke-Demo }
+    'Bench' {
+        Invoke-Build
+        & dotnet pwsh -NoProfile -NonInteractive -File (Join-Path $Root 'bench/Invoke-Benchmark.ps1') -ModulePath $ModuleOut @BenchArgs
+        if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
+    }
+    'Clean' {
+        Remove-Item $Out -Recurse -Force -ErrorAction Ignore
+        Get-ChildItem $Root -Include bin, obj -Recurse -Directory | Remove-Item -Recurse -Force
+    }
+}

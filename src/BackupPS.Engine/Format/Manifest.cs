@@ -1,0 +1,82 @@
+using BackupPS.Engine.Model;
+
+namespace BackupPS.Engine.Format;
+
+/// <summary>
+/// manifest.json: the first entry of every backup archive, and (with entry hashes filled in) the heart of its sidecar.
+/// Specified in docs/format.md; bump <see cref="CurrentFormatVersion"/> on any incompatible change.
+/// </summary>
+public sealed class Manifest
+{
+    public const int CurrentFormatVersion = 1;
+    public const string EntryName = "manifest.json";
+    public const string ChecksumsEntryName = "checksums.sha256";
+    public const string DatabaseFolder = "database/";
+    public const string FilesFolder = "files/";
+
+    public int FormatVersion { get; set; } = CurrentFormatVersion;
+    public Guid Id { get; set; }
+    public string Engine { get; set; } = "SQLite";
+    public string DatabaseName { get; set; } = "";
+    public BackupType Type { get; set; }
+    public string? Description { get; set; }
+    public List<string> Tags { get; set; } = [];
+    public DateTimeOffset CreatedUtc { get; set; }
+    public string Host { get; set; } = "";
+    public string User { get; set; } = "";
+    public string Tool { get; set; } = "";
+    public string ToolVersion { get; set; } = "";
+    public string Compression { get; set; } = "zstd";
+    /// <summary>Absolute path of the database when it was backed up; the default restore target.</summary>
+    public string? SourcePath { get; set; }
+    public SqliteInfo? Sqlite { get; set; }
+    public List<TableRowCount> Tables { get; set; } = [];
+    /// <summary>The -IncludePath roots: archive folder under files/ and the absolute path they came from.</summary>
+    public List<FileRoot> FileRoots { get; set; } = [];
+    public List<ManifestEntry> Entries { get; set; } = [];
+
+    public ManifestEntry? DatabaseEntry => Entries.FirstOrDefault(e => e.Kind == EntryKind.Database);
+}
+
+public sealed class SqliteInfo
+{
+    public string SqliteVersion { get; set; } = "";
+    public int PageSize { get; set; }
+    public long PageCount { get; set; }
+    public string JournalMode { get; set; } = "";
+    public string TextEncoding { get; set; } = "";
+    public long UserVersion { get; set; }
+    public long ApplicationId { get; set; }
+}
+
+public sealed class TableRowCount
+{
+    public string Name { get; set; } = "";
+    public long Rows { get; set; }
+}
+
+public sealed class FileRoot
+{
+    public string Name { get; set; } = "";
+    public string OriginalPath { get; set; } = "";
+    public bool IsDirectory { get; set; }
+}
+
+public enum EntryKind
+{
+    Database,
+    File,
+    Directory,
+}
+
+public sealed class ManifestEntry
+{
+    public string Path { get; set; } = "";
+    public EntryKind Kind { get; set; }
+    public long Size { get; set; }
+    /// <summary>Unix permission bits as an octal string, e.g. "0640".</summary>
+    public string Mode { get; set; } = "0600";
+    public DateTimeOffset ModifiedUtc { get; set; }
+    /// <summary>Known only after the entry is written: absent inside the archive's manifest.json, present in the sidecar and checksums.sha256.</summary>
+    public string? Sha256 { get; set; }
+}

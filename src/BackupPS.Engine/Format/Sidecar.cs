@@ -1,0 +1,20 @@
+namespace BackupPS.Engine.Format;
+
+/// <summary>
+/// &lt;backup file&gt;.json beside each backup: the manifest with every entry's SHA-256, plus the SHA-256 and size of the
+/// whole backup file and the last verification, so listing and quick integrity checks never open the archive.
+/// </summary>
+public sealed class Sidecar
+{
+    public const int CurrentSidecarVersion = 1;
+    public const string Suffix = ".json";
+
+    public int SidecarVersion { get; set; } = CurrentSidecarVersion;
+    public string BackupFile { get; set; } = "";
+    public long SizeBytes { get; set; }
+    public string Sha256 { get; set; } = "";
+    public bool Encrypted { get; set; }
+    public DateTimeOffset? LastVerifiedUtc { get; set; }
+    public bool? LastVerificationPassed { get; set; }
+    public Manifest Manifest { get; set; } = new();
+}

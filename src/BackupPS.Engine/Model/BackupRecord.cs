@@ -1,0 +1,27 @@
+using BackupPS.Engine.Format;
+
+namespace BackupPS.Engine.Model;
+
+/// <summary>A backup as its destination knows it: the backup file and what its sidecar says of it.</summary>
+public sealed class BackupRecord(string path, Sidecar sidecar)
+{
+    public string Path { get; } = path;
+    public string SidecarPath => BackupNaming.SidecarPath(Path);
+    public Sidecar Sidecar { get; } = sidecar;
+    public Manifest Manifest => Sidecar.Manifest;
+
+    public Guid Id => Manifest.Id;
+    public string DatabaseName => Manifest.DatabaseName;
+    public string Engine => Manifest.Engine;
+    public BackupType Type => Manifest.Type;
+    public DateTimeOffset CreatedUtc => Manifest.CreatedUtc;
+    public long SizeBytes => Sidecar.SizeBytes;
+    public string Sha256 => Sidecar.Sha256;
+    public bool Encrypted => Sidecar.Encrypted;
+    public string? Description => Manifest.Description;
+    public IReadOnlyList<string> Tags => Manifest.Tags;
+    public DateTimeOffset? LastVerifiedUtc => Sidecar.LastVerifiedUtc;
+    public bool? LastVerificationPassed => Sidecar.LastVerificationPassed;
+    public long DatabaseSizeBytes => Manifest.DatabaseEntry?.Size ?? 0;
+    public long TotalSourceBytes => Manifest.Entries.Sum(e => e.Size);
+}

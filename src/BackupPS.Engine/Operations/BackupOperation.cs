@@ -1,0 +1,193 @@
+using System.Diagnostics;
+using System.Reflection;
+using System.Text;
+using BackupPS.Engine.Compression;
+using BackupPS.Engine.Destinations;
+using BackupPS.Engine.Format;
+using BackupPS.Engine.Model;
+using BackupPS.Engine.Native;
+using BackupPS.Engine.Sources;
+
+namespace BackupPS.Engine.Operations;
+
+/// <summary>
+/// Makes one backup in one streaming pass: snapshot → tar → compress → SHA-256 → file, written under a temporary name,
+/// fsynced and renamed, its sidecar written last. Any failure removes what was written; the source is only read.
+/// </summary>
+public static class BackupOperation
+{
+    public static BackupRecord Run(BackupRequest request, OperationContext context)
+    {
+        var type = ResolveType(request);
+        var databasePath = request.DatabasePath is null ? null : Path.GetFullPath(request.DatabasePath);
+        if (databasePath is not null) SqliteDatabase.EnsureIsDatabase(databasePath);
+        var files = IncludedFiles.Resolve(type is BackupType.Database ? [] : request.IncludePaths);
+        foreach (var skipped in files.Skipped) context.Warning($"Not backed up (a link, FIFO, socket or device): {skipped}");
+
+        var destination = new LocalFolderDestination(request.Destination);
+        destination.EnsureWritable();
+        var databaseName = ResolveName(request, databasePath, files);
+
+        var manifest = NewManifest(request, type, databaseName, databasePath);
+        var fileName = BackupNaming.FileName(databaseName, manifest.CreatedUtc, manifest.Id, request.Compression);
+        var finalPath = destination.PathOf(fileName);
+        var partialPath = finalPath + BackupNaming.PartialSuffix;
+        var snapshotPath = destination.PathOf("." + fileName + ".snapshot" + BackupNaming.PartialSuffix);
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            if (databasePath is not null)
+            {
+                context.Verbose($"Taking a consistent snapshot of '{databasePath}'.");
+                context.Report(new OperationProgress("Backing up " + databaseName, "Taking a consistent snapshot", 0, -1));
+                var snapshot = SqliteSnapshot.Create(databasePath, snapshotPath, request.LockTimeout, context);
+                manifest.Sqlite = snapshot.Info;
+                manifest.Tables = snapshot.Tables;
+                FileSystemSecurity.DeleteDatabaseFiles(snapshotPath + "-wal"); // a WAL-mode snapshot leaves an empty -wal/-shm once closed
+                manifest.Entries.Add(new ManifestEntry
+                {
+                    Path = Manifest.DatabaseFolder + BackupNaming.SafeName(Path.GetFileName(databasePath)),
+                    Kind = EntryKind.Database,
+                    Size = new FileInfo(snapshotPath).Length,
+                    Mode = IncludedFiles.Octal(FileSystemSecurity.ModeOf(databasePath, isDirectory: false)),
+                    ModifiedUtc = File.GetLastWriteTimeUtc(databasePath),
+                });
+            }
+            manifest.FileRoots = files.Roots;
+            manifest.Entries.AddRange(files.Items.Select(i => i.Entry));
+
+            context.Verbose($"Writing '{partialPath}' ({request.Compression}, {Codec.ZstdImplementation}).");
+            var (size, sha256) = WriteArchive(partialPath, manifest, snapshotPath, files, request, context);
+
+            File.Move(partialPath, finalPath);
+            PosixFs.SyncDirectory(destination.Root);
+            var sidecar = new Sidecar { BackupFile = fileName, SizeBytes = size, Sha256 = sha256, Manifest = manifest };
+            LocalFolderDestination.WriteSidecar(finalPath, sidecar);
+            context.Verbose($"Backup '{fileName}' complete: {size} bytes, SHA-256 {sha256}, {clock.Elapsed.TotalSeconds:0.00} s.");
+            return new BackupRecord(finalPath, sidecar);
+        }
+        catch (Exception ex)
+        {
+            FileSystemSecurity.DeleteQuietly(partialPath);
+            if (File.Exists(finalPath) && !File.Exists(BackupNaming.SidecarPath(finalPath))) FileSystemSecurity.DeleteQuietly(finalPath);
+            if (ex is OperationCanceledException) context.ThrowIfCancelled();
+            if (IoErrors.FromWrite(ex, destination.Root) is { } error) throw error;
+            throw;
+        }
+        finally
+        {
+            FileSystemSecurity.DeleteDatabaseFiles(snapshotPath);
+        }
+    }
+
+    private static (long Size, string Sha256) WriteArchive(string partialPath, Manifest manifest, string snapshotPath, IncludedFiles files, BackupRequest request, OperationContext context)
+    {
+        var meter = new ProgressMeter(context, "Backing up " + manifest.DatabaseName, manifest.Entries.Sum(e => e.Size)) { Status = "Compressing" };
+        using var file = FileSystemSecurity.CreatePrivateFile(partialPath, bufferSize: 0);
+        using var hashing = new HashingStream(file, leaveOpen: true);
+        var compressor = Codec.CreateCompressor(request.Compression, hashing, request.CompressionLevel);
+        try
+        {
+            var tar = new TarWriter(compressor);
+            // manifest.json goes first without entry hashes (unknown until streamed); they close the archive in checksums.sha256.
+            tar.WriteFile(Manifest.EntryName, FormatJson.Serialize(manifest), 0x180, manifest.CreatedUtc);
+            foreach (var entry in manifest.Entries)
+            {
+                switch (entry.Kind)
+                {
+                    case EntryKind.Database:
+                        using (var db = new FileStream(snapshotPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan))
+                            entry.Sha256 = tar.WriteFile(entry.Path, entry.Size, Convert.ToInt32(entry.Mode, 8), entry.ModifiedUtc, db, meter.Add);
+                        break;
+                    case EntryKind.Directory:
+                        tar.WriteDirectory(entry.Path, Convert.ToInt32(entry.Mode, 8), entry.ModifiedUtc);
+                        break;
+                    default:
+                        var source = files.Items.First(i => ReferenceEquals(i.Entry, entry)).SourcePath;
+                        context.Verbose($"Adding '{source}'.");
+                        using (var stream = OpenIncludedFile(source))
+                            entry.Sha256 = tar.WriteFile(entry.Path, entry.Size, Convert.ToInt32(entry.Mode, 8), entry.ModifiedUtc, stream, meter.Add);
+                        break;
+                }
+            }
+            tar.WriteFile(Manifest.ChecksumsEntryName, ChecksumsFile(manifest), 0x180, manifest.CreatedUtc);
+            tar.Finish();
+            Codec.Finish(compressor);
+        }
+        finally
+        {
+            compressor.Dispose();
+        }
+        file.Flush(flushToDisk: true);
+        return (hashing.BytesProcessed, hashing.GetHashHex());
+    }
+
+    private static FileStream OpenIncludedFile(string path)
+    {
+        try
+        {
+            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16, FileOptions.SequentialScan);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new BackupException("IncludePathNotReadable", BackupErrorKind.PermissionDenied,
+                $"Cannot read '{path}' ({ex.Message}). Run as a user who can read it, or leave it out of -IncludePath.", path, ex);
+        }
+    }
+
+    /// <summary>checksums.sha256: "&lt;sha256&gt;  &lt;entry path&gt;" per file entry, the format sha256sum -c reads.</summary>
+    internal static byte[] ChecksumsFile(Manifest manifest)
+    {
+        var sb = new StringBuilder();
+        foreach (var entry in manifest.Entries.Where(e => e.Sha256 is not null)) sb.Append(entry.Sha256).Append("  ").Append(entry.Path).Append('\n');
+        return Encoding.UTF8.GetBytes(sb.ToString());
+    }
+
+    private static BackupType ResolveType(BackupRequest request)
+    {
+        var hasFiles = request.IncludePaths.Count > 0;
+        var type = request.Type ?? (hasFiles ? BackupType.Full : BackupType.Database);
+        string? problem = type switch
+        {
+            BackupType.Database when request.DatabasePath is null => "A Database backup needs -Database.",
+            BackupType.PreRestore when request.DatabasePath is null && !hasFiles => "A PreRestore backup needs a database or files.",
+            BackupType.Full when request.DatabasePath is null || !hasFiles => "A Full backup needs both -Database and -IncludePath.",
+            BackupType.Files when !hasFiles => "A Files backup needs -IncludePath.",
+            BackupType.Files when request.DatabasePath is not null => "A Files backup takes no -Database; use -Type Full to back up both.",
+            _ => null,
+        };
+        if (problem is not null) throw new BackupException("InvalidBackupType", BackupErrorKind.InvalidArgument, problem, type);
+        return type;
+    }
+
+    private static string ResolveName(BackupRequest request, string? databasePath, IncludedFiles files)
+    {
+        if (!string.IsNullOrWhiteSpace(request.Name)) return BackupNaming.SafeName(request.Name);
+        if (databasePath is not null) return BackupNaming.SafeName(Path.GetFileNameWithoutExtension(databasePath));
+        return files.Roots[0].Name;
+    }
+
+    private static Manifest NewManifest(BackupRequest request, BackupType type, string databaseName, string? databasePath)
+    {
+        var created = DateTimeOffset.UtcNow;
+        return new Manifest
+        {
+            Id = Guid.NewGuid(),
+            Engine = "SQLite",
+            DatabaseName = databaseName,
+            Type = type,
+            Description = request.Description,
+            Tags = [.. request.Tags],
+            CreatedUtc = new DateTimeOffset(created.Ticks - created.Ticks % TimeSpan.TicksPerMillisecond, TimeSpan.Zero),
+            Host = Environment.MachineName,
+            User = Environment.UserName,
+            Tool = "BackupPS",
+            ToolVersion = ToolVersion,
+            Compression = request.Compression.ToString().ToLowerInvariant(),
+            SourcePath = databasePath,
+        };
+    }
+
+    public static string ToolVersion { get; } =
+        typeof(BackupOperation).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+}

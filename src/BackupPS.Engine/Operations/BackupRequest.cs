@@ -1,0 +1,21 @@
+using BackupPS.Engine.Compression;
+using BackupPS.Engine.Model;
+
+namespace BackupPS.Engine.Operations;
+
+/// <summary>What New-DbBackup asks for.</summary>
+public sealed class BackupRequest
+{
+    public string? DatabasePath { get; init; }
+    public IReadOnlyList<string> IncludePaths { get; init; } = [];
+    public required string Destination { get; init; }
+    /// <summary>Null: Full when IncludePaths are given, else Database.</summary>
+    public BackupType? Type { get; init; }
+    /// <summary>Name of a files-only backup (defaults to the first included folder's name).</summary>
+    public string? Name { get; init; }
+    public string? Description { get; init; }
+    public IReadOnlyList<string> Tags { get; init; } = [];
+    public CompressionKind Compression { get; init; } = CompressionKind.Zstd;
+    public int? CompressionLevel { get; init; }
+    public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(30);
+}

@@ -1,0 +1,78 @@
+using BackupPS.Engine.Format;
+using BackupPS.Engine.Native;
+
+namespace BackupPS.Engine.Operations;
+
+/// <summary>The files and folders named by -IncludePath, expanded into archive entries under files/&lt;root&gt;/.</summary>
+internal sealed class IncludedFiles
+{
+    public sealed record Item(ManifestEntry Entry, string SourcePath);
+
+    public List<FileRoot> Roots { get; } = [];
+    public List<Item> Items { get; } = [];
+    /// <summary>Links, FIFOs, sockets and devices found inside included folders: not backed up.</summary>
+    public List<string> Skipped { get; } = [];
+
+    public static IncludedFiles Resolve(IReadOnlyList<string> paths)
+    {
+        var result = new IncludedFiles();
+        var rootNames = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var given in paths)
+        {
+            var full = Path.GetFullPath(given);
+            var kind = FileKind.Of(full);
+            var isDirectory = kind == FileKind.Kind.Directory || (kind == FileKind.Kind.Link && Directory.Exists(full));
+            if (kind == FileKind.Kind.Missing)
+                throw new BackupException("IncludePathNotFound", BackupErrorKind.NotFound,
+                    $"-IncludePath '{given}' does not exist ('{full}'). Fix or remove it; nothing was written.", given);
+            if (kind == FileKind.Kind.Special)
+                throw new BackupException("IncludePathNotRegular", BackupErrorKind.InvalidArgument,
+                    $"-IncludePath '{given}' is a FIFO, socket or device, not a file or folder. Remove it; nothing was written.", given);
+            var baseName = BackupNaming.SafeName(Path.GetFileName(full.TrimEnd(Path.DirectorySeparatorChar)));
+            var name = baseName;
+            for (var n = 2; !rootNames.Add(name); n++) name = $"{baseName}-{n}";
+            result.Roots.Add(new FileRoot { Name = name, OriginalPath = full, IsDirectory = isDirectory });
+            var prefix = Manifest.FilesFolder + name;
+            if (isDirectory) result.AddDirectory(full, prefix);
+            else result.AddFile(full, prefix);
+        }
+        return result;
+    }
+
+    private void AddDirectory(string directory, string entryName)
+    {
+        Items.Add(new Item(new ManifestEntry
+        {
+            Path = entryName + "/",
+            Kind = EntryKind.Directory,
+            Mode = Octal(FileSystemSecurity.ModeOf(directory, isDirectory: true)),
+            ModifiedUtc = Directory.GetLastWriteTimeUtc(directory),
+        }, directory));
+        var options = new EnumerationOptions { RecurseSubdirectories = false, AttributesToSkip = 0, IgnoreInaccessible = false };
+        foreach (var child in Directory.EnumerateFileSystemEntries(directory, "*", options).Order(StringComparer.Ordinal))
+        {
+            var childName = entryName + "/" + Path.GetFileName(child);
+            switch (FileKind.Of(child))
+            {
+                case FileKind.Kind.Directory: AddDirectory(child, childName); break;
+                case FileKind.Kind.Regular: AddFile(child, childName); break;
+                default: Skipped.Add(child); break; // links may point anywhere and FIFOs block: neither is followed
+            }
+        }
+    }
+
+    private void AddFile(string file, string entryName)
+    {
+        var info = new FileInfo(file);
+        Items.Add(new Item(new ManifestEntry
+        {
+            Path = entryName,
+            Kind = EntryKind.File,
+            Size = info.Length,
+            Mode = Octal(FileSystemSecurity.ModeOf(file, isDirectory: false)),
+            ModifiedUtc = info.LastWriteTimeUtc,
+        }, file));
+    }
+
+    public static string Octal(int mode) => "0" + Convert.ToString(mode & 0xFFF, 8).PadLeft(3, '0');
+}

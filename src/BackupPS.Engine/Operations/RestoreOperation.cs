@@ -1,0 +1,249 @@
+using System.Diagnostics;
+using Microsoft.Data.Sqlite;
+using BackupPS.Engine.Format;
+using BackupPS.Engine.Model;
+using BackupPS.Engine.Native;
+using BackupPS.Engine.Sources;
+
+namespace BackupPS.Engine.Operations;
+
+/// <summary>
+/// Restores a backup: verify while extracting to a scratch folder beside the target, take a PreRestore safety backup
+/// of the target, then replace the target atomically — through SQLite's backup API into the live database (other
+/// connections see the old or the new content, never a mix) or, if it does not exist yet, by rename — then
+/// PRAGMA integrity_check. Any failure before the swap leaves the target untouched; a failure after it rolls back
+/// from the safety backup.
+/// </summary>
+public static class RestoreOperation
+{
+    public static RestorePlan Plan(RestoreRequest request)
+    {
+        var record = request.Record ?? BackupLocator.FromPath(request.Path ?? throw new ArgumentException("Record or Path is required."));
+        var path = record?.Path ?? System.IO.Path.GetFullPath(request.Path!);
+        var manifest = record?.Manifest ?? ManifestPeek.Read(path);
+        string? databaseTarget = null;
+        if (manifest.DatabaseEntry is not null)
+        {
+            var target = request.Target ?? manifest.SourcePath
+                ?? throw new BackupException("TargetRequired", BackupErrorKind.InvalidArgument, $"The backup '{path}' does not record where its database came from. Give -Target.", path);
+            databaseTarget = System.IO.Path.GetFullPath(target);
+            CheckDatabaseTarget(databaseTarget, request.Force);
+        }
+        else if (request.Target is not null)
+        {
+            throw new BackupException("NoDatabaseInBackup", BackupErrorKind.InvalidArgument,
+                $"The backup '{path}' is a {manifest.Type} backup without a database, so -Target has nothing to restore. Use -FilesTarget.", path);
+        }
+        var fileTargets = manifest.FileRoots.Select(root => (root, System.IO.Path.GetFullPath(
+            request.FilesTarget is null ? root.OriginalPath : System.IO.Path.Combine(request.FilesTarget, root.Name)))).ToList();
+        foreach (var (root, _) in fileTargets)
+        {
+            if (root.Name.Contains('/') || root.Name.Contains('\\') || root.Name is "." or ".." || !System.IO.Path.IsPathFullyQualified(root.OriginalPath))
+                throw ArchiveReader.Corrupt(path, $"its file root '{root.Name}' ({root.OriginalPath}) is not a safe place to restore to.");
+        }
+        return new RestorePlan(record, path, manifest, databaseTarget, fileTargets);
+    }
+
+    public static RestoreResult Run(RestorePlan plan, RestoreRequest request, OperationContext context)
+    {
+        var clock = Stopwatch.StartNew();
+        var result = new RestoreResult { Plan = plan };
+        var workDir = System.IO.Path.GetDirectoryName(plan.DatabaseTarget ?? plan.FileTargets[0].Target)!;
+        try { FileSystemSecurity.CreatePrivateDirectory(workDir); }
+        catch (Exception ex) when (IoErrors.FromWrite(ex, workDir) is { } error) { throw error; }
+
+        using var scratch = NewScratch(workDir);
+        var sink = new ExtractingSink(scratch.File("database.db"), plan.FileTargets.Count > 0 ? scratch.File("files") : null);
+        context.Verbose($"Verifying and extracting '{plan.BackupPath}' into '{scratch.Path}'.");
+        VerifyResult verification;
+        try { verification = VerifyOperation.Verify(plan.BackupPath, plan.Record, sink, quick: true, context); }
+        catch (Exception ex) when (IoErrors.FromWrite(ex, workDir) is { } error) { throw error; }
+        result.Verification = verification;
+        if (!verification.Passed)
+            throw new BackupException("BackupVerificationFailed", BackupErrorKind.InvalidData,
+                $"The backup '{plan.BackupPath}' failed verification, so nothing was restored and the target is untouched: {verification.FailureReason}", plan.BackupPath);
+        sink.FinishDirectories();
+
+        result.SafetyBackup = TakeSafetyBackup(plan, request, context);
+
+        if (plan.DatabaseTarget is not null)
+        {
+            ReplaceDatabase(sink.DatabasePath, plan.DatabaseTarget, request.LockTimeout, context);
+            result.BytesRestored += plan.Manifest.DatabaseEntry!.Size;
+            result.IntegrityCheck = CheckRestored(plan, result.SafetyBackup, request, context);
+        }
+        foreach (var (root, target) in plan.FileTargets)
+        {
+            var (count, bytes) = PlaceFiles(plan, sink, root, target, context);
+            result.FilesRestored += count;
+            result.BytesRestored += bytes;
+        }
+        result.RestoredUtc = DateTimeOffset.UtcNow;
+        result.Duration = clock.Elapsed;
+        context.Verbose($"Restore complete in {result.Duration.TotalSeconds:0.00} s.");
+        return result;
+    }
+
+    private static void CheckDatabaseTarget(string target, bool force)
+    {
+        if (Directory.Exists(target))
+            throw new BackupException("TargetIsFolder", BackupErrorKind.InvalidArgument, $"-Target '{target}' is a folder. Give the path of the database file to restore into.", target);
+        if (!File.Exists(target) || new FileInfo(target).Length == 0 || force) return;
+        try { SqliteDatabase.EnsureIsDatabase(target); }
+        catch (BackupException ex) when (ex.ErrorId == "NotASqliteDatabase")
+        {
+            throw new BackupException("TargetNotSqlite", BackupErrorKind.InvalidArgument,
+                $"-Target '{target}' exists and is not a SQLite database, so restoring would destroy it. Check the path; use -Force to overwrite it anyway.", target, ex);
+        }
+    }
+
+    private static ScratchFolder NewScratch(string workDir)
+    {
+        try { return new ScratchFolder(workDir, "restore"); }
+        catch (Exception ex) when (IoErrors.FromWrite(ex, workDir) is { } error) { throw error; }
+    }
+
+    private static BackupRecord? TakeSafetyBackup(RestorePlan plan, RestoreRequest request, OperationContext context)
+    {
+        var database = plan.DatabaseTarget is not null && File.Exists(plan.DatabaseTarget) && new FileInfo(plan.DatabaseTarget).Length > 0 ? plan.DatabaseTarget : null;
+        if (database is not null)
+        {
+            try { SqliteDatabase.EnsureIsDatabase(database); }
+            catch (BackupException) { database = null; } // a non-SQLite file overwritten with -Force: nothing SQLite can snapshot
+        }
+        var files = plan.FileTargets.Select(f => f.Target).Where(t => File.Exists(t) || Directory.Exists(t)).ToList();
+        if (database is null && files.Count == 0) return null;
+        var destination = request.SafetyBackupDestination ?? System.IO.Path.GetDirectoryName(plan.BackupPath)!;
+        context.Verbose($"Taking the pre-restore safety backup into '{destination}'.");
+        return BackupOperation.Run(new BackupRequest
+        {
+            DatabasePath = database,
+            IncludePaths = files,
+            Destination = destination,
+            Type = BackupType.PreRestore,
+            Name = database is null ? plan.Manifest.DatabaseName : null,
+            Description = $"Before restoring backup {plan.Manifest.Id} ({plan.Manifest.CreatedUtc:u})",
+            Tags = ["PreRestore"],
+            LockTimeout = request.LockTimeout,
+        }, context);
+    }
+
+    /// <summary>Swaps the verified scratch copy in: by rename when the target is new, else through the backup API in one transaction.</summary>
+    private static void ReplaceDatabase(string scratchDb, string target, TimeSpan lockTimeout, OperationContext context)
+    {
+        if (!File.Exists(target))
+        {
+            context.Verbose($"'{target}' does not exist yet: moving the restored database into place.");
+            File.Move(scratchDb, target);
+            PosixFs.SyncDirectory(System.IO.Path.GetDirectoryName(target)!);
+            return;
+        }
+        context.Verbose($"Replacing the content of '{target}' in one transaction through the SQLite backup API.");
+        context.Report(new OperationProgress("Restoring", "Replacing the database", 0, -1));
+        var deadline = Stopwatch.StartNew();
+        try
+        {
+            using var source = SqliteDatabase.Open(scratchDb, SqliteOpenMode.ReadOnly, lockTimeout);
+            using var destination = SqliteDatabase.Open(target, SqliteOpenMode.ReadWrite, lockTimeout);
+            while (true)
+            {
+                try
+                {
+                    source.BackupDatabase(destination);
+                    break;
+                }
+                // backup_step does not wait on its own: retry on a busy target until the lock timeout.
+                catch (SqliteException ex) when (ex.SqliteErrorCode is 5 or 6 && deadline.Elapsed < lockTimeout)
+                {
+                    context.ThrowIfCancelled();
+                    Thread.Sleep(50);
+                }
+            }
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode == 8)
+        {
+            throw new BackupException("TargetPageSizeMismatch", BackupErrorKind.InvalidData,
+                $"'{target}' is in WAL mode with a different page size than the backup, which SQLite cannot replace in place. Close the application, delete '{target}' (a safety backup was taken) and restore again.", target, ex);
+        }
+        catch (SqliteException ex)
+        {
+            throw SqliteDatabase.Translate(ex, target, lockTimeout);
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+        }
+    }
+
+    /// <summary>integrity_check and row counts on the restored target; on failure, puts the safety backup back and throws.</summary>
+    private static string CheckRestored(RestorePlan plan, BackupRecord? safety, RestoreRequest request, OperationContext context)
+    {
+        context.Verbose($"Running PRAGMA integrity_check on '{plan.DatabaseTarget}'.");
+        context.Report(new OperationProgress("Restoring", "PRAGMA integrity_check", 0, -1));
+        List<string> problems;
+        try
+        {
+            using var connection = SqliteDatabase.Open(plan.DatabaseTarget!, SqliteOpenMode.ReadOnly, request.LockTimeout);
+            var messages = SqliteDatabase.CheckIntegrity(connection, quick: false);
+            problems = messages is ["ok"] ? [] : messages.Take(10).ToList();
+            problems.AddRange(RowCounts.Compare(plan.Manifest.Tables, SqliteDatabase.CountRows(connection, context.Cancellation)));
+        }
+        catch (SqliteException ex)
+        {
+            problems = [ex.Message];
+        }
+        if (problems.Count == 0) return "ok";
+
+        var rolledBack = "no safety backup existed (the target was new), so the restored file was removed";
+        if (safety is not null)
+        {
+            RollBack(safety, plan.DatabaseTarget!, request.LockTimeout, context);
+            rolledBack = $"the target was rolled back from safety backup {safety.Id}";
+        }
+        else FileSystemSecurity.DeleteDatabaseFiles(plan.DatabaseTarget!);
+        throw new BackupException("RestoreCheckFailed", BackupErrorKind.InvalidData,
+            $"The restored database '{plan.DatabaseTarget}' failed its check ({string.Join("; ", problems)}); {rolledBack}.", plan.DatabaseTarget);
+    }
+
+    private static void RollBack(BackupRecord safety, string target, TimeSpan lockTimeout, OperationContext context)
+    {
+        context.Verbose($"Rolling back '{target}' from safety backup {safety.Id}.");
+        using var scratch = new ScratchFolder(System.IO.Path.GetDirectoryName(target)!, "rollback");
+        var sink = new ExtractingSink(scratch.File("database.db"), null);
+        ArchiveReader.Read(safety.Path, sink, context);
+        ReplaceDatabase(sink.DatabasePath, target, lockTimeout, context);
+    }
+
+    /// <summary>Moves staged files under their target root, refusing any path that would land outside it.</summary>
+    private static (int Count, long Bytes) PlaceFiles(RestorePlan plan, ExtractingSink sink, FileRoot root, string target, OperationContext context)
+    {
+        var prefix = Manifest.FilesFolder + root.Name;
+        var rootWithSeparator = target.TrimEnd(System.IO.Path.DirectorySeparatorChar) + System.IO.Path.DirectorySeparatorChar;
+        int count = 0;
+        long bytes = 0;
+        foreach (var entry in plan.Manifest.Entries.Where(e => e.Kind != EntryKind.Database && (e.Path.TrimEnd('/') == prefix || e.Path.StartsWith(prefix + "/", StringComparison.Ordinal))))
+        {
+            var relative = entry.Path.TrimEnd('/')[prefix.Length..].TrimStart('/');
+            var destination = System.IO.Path.GetFullPath(relative.Length == 0 ? target : System.IO.Path.Combine(target, relative.Replace('/', System.IO.Path.DirectorySeparatorChar)));
+            if (destination != target && !destination.StartsWith(rootWithSeparator, StringComparison.Ordinal))
+                throw new BackupException("UnsafeRestorePath", BackupErrorKind.InvalidData, $"'{entry.Path}' would be restored outside '{target}'; refused.", entry.Path);
+            if (entry.Kind == EntryKind.Directory)
+            {
+                Directory.CreateDirectory(destination);
+                FileSystemSecurity.SetMode(destination, Convert.ToInt32(entry.Mode, 8));
+                continue;
+            }
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(destination)!);
+            File.Move(sink.StagedPath(entry), destination, overwrite: true);
+            context.Verbose($"Restored '{destination}'.");
+            count++;
+            bytes += entry.Size;
+        }
+        foreach (var entry in plan.Manifest.Entries.Where(e => e.Kind == EntryKind.Directory && e.Path.StartsWith(prefix, StringComparison.Ordinal)))
+        {
+            var relative = entry.Path.TrimEnd('/')[prefix.Length..].TrimStart('/');
+            Directory.SetLastWriteTimeUtc(relative.Length == 0 ? target : System.IO.Path.Combine(target, relative), entry.ModifiedUtc.UtcDateTime);
+        }
+        return (count, bytes);
+    }
+}

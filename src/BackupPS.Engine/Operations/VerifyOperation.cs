@@ -1,0 +1,142 @@
+using System.Diagnostics;
+using Microsoft.Data.Sqlite;
+using BackupPS.Engine.Destinations;
+using BackupPS.Engine.Format;
+using BackupPS.Engine.Model;
+using BackupPS.Engine.Sources;
+
+namespace BackupPS.Engine.Operations;
+
+/// <summary>What Test-DbBackup asks for: a listed backup (Record) or a backup file (Path).</summary>
+public sealed class VerifyRequest
+{
+    public BackupRecord? Record { get; init; }
+    public string? Path { get; init; }
+    /// <summary>PRAGMA quick_check instead of integrity_check (about 7× cheaper; skips index consistency).</summary>
+    public bool Quick { get; init; }
+    /// <summary>Where the database is decompressed to be checked; the system temp folder by default.</summary>
+    public string? ScratchDirectory { get; init; }
+}
+
+/// <summary>
+/// Deep verification: the whole file's SHA-256 against the sidecar, decompression and tar structure, every entry's
+/// SHA-256, PRAGMA integrity_check of the decompressed database and its row counts against the manifest. Damage is a
+/// failed check with its reason, never an exception; the last verification is recorded in the sidecar.
+/// </summary>
+public static class VerifyOperation
+{
+    public static VerifyResult Run(VerifyRequest request, OperationContext context)
+    {
+        var record = request.Record ?? BackupLocator.FromPath(request.Path ?? throw new ArgumentException("Record or Path is required."));
+        var path = record?.Path ?? System.IO.Path.GetFullPath(request.Path!);
+        using var scratch = new ScratchFolder(request.ScratchDirectory ?? System.IO.Path.GetTempPath(), "verify");
+        var sink = new ExtractingSink(scratch.File("database.db"), filesStagingRoot: null);
+        var result = Verify(path, record, sink, request.Quick, context);
+        if (record is not null) RecordOutcome(record, result, context);
+        return result;
+    }
+
+    /// <summary>Verifies <paramref name="path"/> while extracting through <paramref name="sink"/>; Restore calls this to verify and extract in one pass.</summary>
+    internal static VerifyResult Verify(string path, BackupRecord? record, ExtractingSink sink, bool quick, OperationContext context)
+    {
+        var clock = Stopwatch.StartNew();
+        var result = new VerifyResult { Path = path, Record = record, Manifest = record?.Manifest };
+        context.Verbose($"Verifying '{path}'.");
+        var total = record?.SizeBytes > 0 ? record.TotalSourceBytes : new FileInfo(path).Length;
+        var meter = new ProgressMeter(context, "Verifying " + System.IO.Path.GetFileName(path), total) { Status = "Decompressing and hashing" };
+        ArchiveContents? contents = null;
+        try
+        {
+            contents = ArchiveReader.Read(path, sink, context, meter.Add);
+        }
+        catch (BackupException ex) when (ex.Kind == BackupErrorKind.InvalidData)
+        {
+            if (record is not null && File.Exists(path) && new FileInfo(path).Length != record.SizeBytes)
+                result.Fail("FileChecksum", $"The file is {new FileInfo(path).Length} bytes; the sidecar says {record.SizeBytes}: it was truncated or altered.");
+            result.Fail("Archive", ex.Message);
+        }
+        if (contents is not null)
+        {
+            result.Manifest ??= WithHashes(contents.Manifest, contents.TrailerHashes);
+            CheckFile(result, record, contents);
+            result.Pass("Archive", $"{contents.Compression} stream and tar structure intact; manifest format {contents.Manifest.FormatVersion}.");
+            CheckEntries(result, record, contents);
+            if (result.Passed && contents.Manifest.DatabaseEntry is not null) CheckDatabase(result, sink.DatabasePath, quick, context);
+        }
+        result.Duration = clock.Elapsed;
+        result.VerifiedUtc = DateTimeOffset.UtcNow;
+        context.Verbose(result.Passed ? $"Verification passed in {result.Duration.TotalSeconds:0.00} s." : $"Verification FAILED: {result.FailureReason}");
+        return result;
+    }
+
+    private static void CheckFile(VerifyResult result, BackupRecord? record, ArchiveContents contents)
+    {
+        if (record is null)
+            result.Skip("FileChecksum", "No sidecar beside the file; entry checksums inside the archive are checked instead.");
+        else if (record.SizeBytes != contents.FileSize || !string.Equals(record.Sha256, contents.FileSha256, StringComparison.OrdinalIgnoreCase))
+            result.Fail("FileChecksum", $"SHA-256 of the file is {contents.FileSha256} ({contents.FileSize} bytes); the sidecar says {record.Sha256} ({record.SizeBytes} bytes).");
+        else
+            result.Pass("FileChecksum", $"SHA-256 {contents.FileSha256} matches the sidecar.");
+        if (record is not null && record.Id != contents.Manifest.Id)
+            result.Fail("Manifest", $"The archive's manifest is backup {contents.Manifest.Id}, but its sidecar describes {record.Id}.");
+    }
+
+    private static void CheckEntries(VerifyResult result, BackupRecord? record, ArchiveContents contents)
+    {
+        var problems = new List<string>();
+        foreach (var (name, computed) in contents.ComputedHashes)
+        {
+            if (!contents.TrailerHashes.TryGetValue(name, out var trailer)) problems.Add($"'{name}' has no checksum in {Manifest.ChecksumsEntryName}");
+            else if (trailer != computed) problems.Add($"'{name}' has SHA-256 {computed}, the archive recorded {trailer}");
+            var recorded = record?.Manifest.Entries.FirstOrDefault(e => e.Path == name)?.Sha256;
+            if (record is not null && recorded != computed) problems.Add($"'{name}' has SHA-256 {computed}, the sidecar recorded {recorded ?? "none"}");
+        }
+        if (problems.Count > 0) result.Fail("EntryChecksums", string.Join("; ", problems));
+        else result.Pass("EntryChecksums", $"{contents.ComputedHashes.Count} entries match their SHA-256.");
+    }
+
+    private static void CheckDatabase(VerifyResult result, string databasePath, bool quick, OperationContext context)
+    {
+        var check = quick ? "quick_check" : "integrity_check";
+        context.Verbose($"Running PRAGMA {check} on the decompressed database.");
+        context.Report(new OperationProgress("Verifying", $"PRAGMA {check}", 0, -1));
+        try
+        {
+            using var connection = SqliteDatabase.Open(databasePath, SqliteOpenMode.ReadWrite, TimeSpan.FromSeconds(5));
+            var messages = SqliteDatabase.CheckIntegrity(connection, quick);
+            if (messages is ["ok"]) result.Pass("IntegrityCheck", $"PRAGMA {check}: ok");
+            else result.Fail("IntegrityCheck", $"PRAGMA {check}: {string.Join("; ", messages.Take(10))}");
+            var mismatches = RowCounts.Compare(result.Manifest!.Tables, SqliteDatabase.CountRows(connection, context.Cancellation));
+            if (mismatches.Count > 0) result.Fail("RowCounts", string.Join("; ", mismatches));
+            else result.Pass("RowCounts", $"{result.Manifest.Tables.Count} tables, {result.Manifest.Tables.Sum(t => t.Rows)} rows, as in the manifest.");
+        }
+        catch (SqliteException ex)
+        {
+            result.Fail("IntegrityCheck", $"SQLite cannot read the decompressed database: {ex.Message}");
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+        }
+    }
+
+    private static Manifest WithHashes(Manifest manifest, Dictionary<string, string> hashes)
+    {
+        foreach (var e in manifest.Entries) e.Sha256 ??= hashes.GetValueOrDefault(e.Path);
+        return manifest;
+    }
+
+    private static void RecordOutcome(BackupRecord record, VerifyResult result, OperationContext context)
+    {
+        record.Sidecar.LastVerifiedUtc = result.VerifiedUtc;
+        record.Sidecar.LastVerificationPassed = result.Passed;
+        try
+        {
+            LocalFolderDestination.WriteSidecar(record.Path, record.Sidecar);
+        }
+        catch (BackupException ex)
+        {
+            context.Warning($"The verification result could not be recorded in '{record.SidecarPath}': {ex.Message}");
+        }
+    }
+}

@@ -1,0 +1,39 @@
+using System.Management.Automation;
+using BackupPS.Engine.Model;
+using BackupPS.Engine.Operations;
+
+namespace BackupPS.Cmdlets;
+
+/// <summary>Cmdlets that act on backups: a DbBackup from the pipeline (InputObject) or a backup file (Path).</summary>
+public abstract class BackupInputCmdlet : DbBackupCmdlet
+{
+    protected const string InputObjectSet = "InputObject";
+    protected const string PathSet = "Path";
+
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = InputObjectSet)]
+    [ValidateNotNull]
+    public DbBackup[] InputObject { get; set; } = [];
+
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = PathSet)]
+    [Alias("FullName", "PSPath", "LiteralPath")]
+    [ValidateNotNullOrEmpty]
+    public string[] Path { get; set; } = [];
+
+    /// <summary>Each backup named by this invocation: its record when listed (sidecar), else its resolved file path.</summary>
+    protected IEnumerable<(BackupRecord? Record, string Path)> Backups()
+    {
+        if (ParameterSetName == InputObjectSet)
+        {
+            foreach (var backup in InputObject) yield return (backup.Record ?? FindRecord(backup.Path), backup.Path);
+            yield break;
+        }
+        foreach (var given in Path) yield return (null, ResolvePath(given));
+    }
+
+    private BackupRecord? FindRecord(string path)
+    {
+        BackupRecord? record = null;
+        Try(() => record = BackupLocator.FromPath(path), path);
+        return record;
+    }
+}

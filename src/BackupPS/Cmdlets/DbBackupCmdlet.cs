@@ -1,0 +1,108 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Management.Automation;
+using BackupPS.Engine;
+
+namespace BackupPS.Cmdlets;
+
+/// <summary>
+/// What every BackupPS cmdlet shares: runs an engine operation off the pipeline thread while writing its progress,
+/// verbose messages and warnings on the pipeline thread; cancels it on Ctrl+C (StopProcessing); turns engine
+/// errors into ErrorRecords with their stable ids and categories.
+/// </summary>
+public abstract class DbBackupCmdlet : PSCmdlet
+{
+    private readonly CancellationTokenSource _stop = new();
+    private static int _nextActivityId = 1;
+    private readonly int _activityId = Interlocked.Increment(ref _nextActivityId);
+
+    protected override void StopProcessing() => _stop.Cancel();
+
+    protected override void EndProcessing() => _stop.Dispose();
+
+    /// <summary>Resolves a path the way PowerShell users expect: relative to the current PowerShell location, ~ expanded.</summary>
+    protected string ResolvePath(string path) => GetUnresolvedProviderPathFromPSPath(path);
+
+    protected T RunEngine<T>(Func<OperationContext, T> operation)
+    {
+        using var messages = new BlockingCollection<Action>();
+        var clock = Stopwatch.StartNew();
+        ProgressRecord? record = null;
+        var context = new OperationContext(
+            _stop.Token,
+            new QueueProgress(p => messages.Add(() =>
+            {
+                if (clock.ElapsedMilliseconds < 1000) return; // only operations over a second show progress
+                record ??= new ProgressRecord(_activityId, p.Activity, "Starting");
+                record.Activity = p.Activity;
+                record.StatusDescription = p.Status;
+                record.PercentComplete = p.PercentComplete;
+                WriteProgress(record);
+            })),
+            message => messages.Add(() => WriteVerbose(message)),
+            message => messages.Add(() => WriteWarning(message)));
+        var task = Task.Run(() =>
+        {
+            try { return operation(context); }
+            finally { messages.CompleteAdding(); }
+        });
+        foreach (var write in messages.GetConsumingEnumerable()) write();
+        if (record is not null)
+        {
+            record.RecordType = ProgressRecordType.Completed;
+            WriteProgress(record);
+        }
+        return task.GetAwaiter().GetResult();
+    }
+
+    /// <summary>Runs <paramref name="action"/>; an engine failure becomes a non-terminating error (per item) or, for unusable arguments, a terminating one.</summary>
+    protected void Try(Action action, object? target)
+    {
+        try
+        {
+            action();
+        }
+        catch (BackupException ex) when (ex.Kind == BackupErrorKind.InvalidArgument)
+        {
+            ThrowTerminatingError(ErrorFor(ex, target));
+        }
+        catch (BackupException ex)
+        {
+            WriteError(ErrorFor(ex, target));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException or InvalidDataException)
+        {
+            WriteError(new ErrorRecord(ex, "UnexpectedError", ErrorCategory.NotSpecified, target));
+        }
+    }
+
+    protected static ErrorRecord ErrorFor(BackupException ex, object? target) =>
+        new(ex, ex.ErrorId, Category(ex.Kind), ex.Target ?? target)
+        {
+            ErrorDetails = new ErrorDetails(ex.Message),
+        };
+
+    private static ErrorCategory Category(BackupErrorKind kind) => kind switch
+    {
+        BackupErrorKind.InvalidArgument => ErrorCategory.InvalidArgument,
+        BackupErrorKind.NotFound => ErrorCategory.ObjectNotFound,
+        BackupErrorKind.InvalidData => ErrorCategory.InvalidData,
+        BackupErrorKind.ResourceUnavailable => ErrorCategory.ResourceUnavailable,
+        BackupErrorKind.ResourceBusy => ErrorCategory.ResourceBusy,
+        BackupErrorKind.PermissionDenied => ErrorCategory.PermissionDenied,
+        BackupErrorKind.WriteError => ErrorCategory.WriteError,
+        BackupErrorKind.OperationStopped => ErrorCategory.OperationStopped,
+        _ => ErrorCategory.NotSpecified,
+    };
+
+    /// <summary>True when -WhatIf is in force, by parameter or preference.</summary>
+    protected bool IsWhatIf =>
+        (MyInvocation.BoundParameters.TryGetValue("WhatIf", out var w) && ((SwitchParameter)w).IsPresent)
+        || (GetVariableValue("WhatIfPreference") is bool b && b)
+        || (GetVariableValue("WhatIfPreference") is SwitchParameter s && s.IsPresent);
+
+    private sealed class QueueProgress(Action<OperationProgress> report) : IProgress<OperationProgress>
+    {
+        public void Report(OperationProgress value) => report(value);
+    }
+}

@@ -1,0 +1,69 @@
+using System.Management.Automation;
+using BackupPS.Engine.Compression;
+using BackupPS.Engine.Model;
+using BackupPS.Engine.Operations;
+
+namespace BackupPS.Cmdlets;
+
+[Cmdlet(VerbsCommon.New, "DbBackup", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+[OutputType(typeof(DbBackup))]
+public sealed class NewDbBackupCommand : DbBackupCmdlet
+{
+    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("FullName", "Path")]
+    [ValidateNotNullOrEmpty]
+    public string? Database { get; set; }
+
+    [Parameter(Mandatory = true, Position = 1)]
+    [ValidateNotNullOrEmpty]
+    public string Destination { get; set; } = "";
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[] IncludePath { get; set; } = [];
+
+    [Parameter]
+    public DbBackupType? Type { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Name { get; set; }
+
+    [Parameter]
+    public string? Description { get; set; }
+
+    [Parameter]
+    [ValidateNotNull]
+    public string[] Tag { get; set; } = [];
+
+    [Parameter]
+    public DbBackupCompression Compression { get; set; } = DbBackupCompression.Zstd;
+
+    [Parameter]
+    [ValidateRange(1, 19)]
+    public int? CompressionLevel { get; set; }
+
+    [Parameter]
+    [ValidateRange(0, 86400)]
+    public int LockTimeoutSec { get; set; } = 30;
+
+    protected override void ProcessRecord()
+    {
+        var request = new BackupRequest
+        {
+            DatabasePath = Database is null ? null : ResolvePath(Database),
+            IncludePaths = IncludePath.Select(ResolvePath).ToArray(),
+            Destination = ResolvePath(Destination),
+            Type = Type is null ? null : Enum.Parse<BackupType>(Type.Value.ToString()),
+            Name = Name,
+            Description = Description,
+            Tags = Tag,
+            Compression = Enum.Parse<CompressionKind>(Compression.ToString()),
+            CompressionLevel = CompressionLevel,
+            LockTimeout = TimeSpan.FromSeconds(LockTimeoutSec),
+        };
+        var what = string.Join(", ", new[] { request.DatabasePath }.Concat(request.IncludePaths).Where(p => p is not null));
+        if (!ShouldProcess($"{what} -> {request.Destination}", "Back up")) return;
+        Try(() => WriteObject(DbBackup.From(RunEngine(context => BackupOperation.Run(request, context)))), request.DatabasePath ?? what);
+    }
+}

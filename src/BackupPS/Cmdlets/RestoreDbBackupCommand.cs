@@ -1,0 +1,58 @@
+using System.Management.Automation;
+using BackupPS.Engine;
+using BackupPS.Engine.Operations;
+
+namespace BackupPS.Cmdlets;
+
+[Cmdlet(VerbsData.Restore, "DbBackup", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = InputObjectSet)]
+[OutputType(typeof(DbRestoreResult))]
+public sealed class RestoreDbBackupCommand : BackupInputCmdlet
+{
+    private readonly HashSet<string> _targetsRestored = new(StringComparer.Ordinal);
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Target { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? FilesTarget { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? SafetyBackupDestination { get; set; }
+
+    [Parameter]
+    [ValidateRange(0, 86400)]
+    public int LockTimeoutSec { get; set; } = 30;
+
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        foreach (var (record, path) in Backups())
+        {
+            var request = new RestoreRequest
+            {
+                Record = record,
+                Path = path,
+                Target = Target is null ? null : ResolvePath(Target),
+                FilesTarget = FilesTarget is null ? null : ResolvePath(FilesTarget),
+                SafetyBackupDestination = SafetyBackupDestination is null ? null : ResolvePath(SafetyBackupDestination),
+                Force = Force,
+                LockTimeout = TimeSpan.FromSeconds(LockTimeoutSec),
+            };
+            Try(() =>
+            {
+                var plan = RestoreOperation.Plan(request);
+                if (!_targetsRestored.Add(plan.Describe()))
+                    throw new BackupException("MultipleBackupsForOneTarget", BackupErrorKind.InvalidArgument,
+                        $"More than one backup was piped to restore into '{plan.Describe()}'; only the first was restored. Pick one, e.g. with Get-DbBackup -Latest -DatabaseName <name>.", path);
+                var action = $"Replace with backup {plan.Manifest.Id} of '{plan.Manifest.DatabaseName}' from {plan.Manifest.CreatedUtc.LocalDateTime:yyyy-MM-dd HH:mm:ss} (a PreRestore safety backup is taken first)";
+                if (!(Force && !IsWhatIf) && !ShouldProcess(plan.Describe(), action)) return;
+                WriteObject(DbRestoreResult.From(RunEngine(context => RestoreOperation.Run(plan, request, context))));
+            }, path);
+        }
+    }
+}

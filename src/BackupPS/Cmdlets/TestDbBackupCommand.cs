@@ -1,0 +1,21 @@
+using System.Management.Automation;
+using BackupPS.Engine.Operations;
+
+namespace BackupPS.Cmdlets;
+
+[Cmdlet(VerbsDiagnostic.Test, "DbBackup", DefaultParameterSetName = InputObjectSet)]
+[OutputType(typeof(DbBackupTestResult))]
+public sealed class TestDbBackupCommand : BackupInputCmdlet
+{
+    [Parameter]
+    public SwitchParameter Quick { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        foreach (var (record, path) in Backups())
+        {
+            var request = new VerifyRequest { Record = record, Path = path, Quick = Quick };
+            Try(() => WriteObject(DbBackupTestResult.From(RunEngine(context => VerifyOperation.Run(request, context)))), path);
+        }
+    }
+}

@@ -1,0 +1,16 @@
+using System.Globalization;
+
+namespace BackupPS;
+
+/// <summary>Sizes in human units for the table views ("1.4 GiB").</summary>
+public static class ByteSize
+{
+    public static string Format(long bytes)
+    {
+        string[] units = ["B", "KiB", "MiB", "GiB", "TiB"];
+        double value = bytes;
+        var unit = 0;
+        while (value >= 1024 && unit < units.Length - 1) { value /= 1024; unit++; }
+        return unit == 0 ? $"{bytes} B" : value.ToString(value < 10 ? "0.0" : "0", CultureInfo.InvariantCulture) + " " + units[unit];
+    }
+}

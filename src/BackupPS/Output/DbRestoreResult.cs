@@ -1,0 +1,36 @@
+using BackupPS.Engine.Operations;
+
+namespace BackupPS;
+
+/// <summary>The result of Restore-DbBackup: what was restored where, the safety backup taken first, and how long it took.</summary>
+public sealed class DbRestoreResult
+{
+    public Guid BackupId { get; init; }
+    public string BackupPath { get; init; } = "";
+    public string Database { get; init; } = "";
+    public string? Target { get; init; }
+    public string[] FilesTargets { get; init; } = [];
+    public int FilesRestored { get; init; }
+    public long BytesRestored { get; init; }
+    public string IntegrityCheck { get; init; } = "";
+    public DbBackup? SafetyBackup { get; init; }
+    public DbBackupTestResult? Verification { get; init; }
+    public DateTime Restored { get; init; }
+    public TimeSpan Duration { get; init; }
+
+    internal static DbRestoreResult From(RestoreResult result) => new()
+    {
+        BackupId = result.Plan.Manifest.Id,
+        BackupPath = result.Plan.BackupPath,
+        Database = result.Plan.Manifest.DatabaseName,
+        Target = result.Plan.DatabaseTarget,
+        FilesTargets = result.Plan.FileTargets.Select(f => f.Target).ToArray(),
+        FilesRestored = result.FilesRestored,
+        BytesRestored = result.BytesRestored,
+        IntegrityCheck = result.IntegrityCheck,
+        SafetyBackup = result.SafetyBackup is null ? null : DbBackup.From(result.SafetyBackup),
+        Verification = result.Verification is null ? null : DbBackupTestResult.From(result.Verification),
+        Restored = result.RestoredUtc.LocalDateTime,
+        Duration = result.Duration,
+    };
+}
