@@ -54,21 +54,33 @@ public static class RestoreOperation
 
         using var scratch = NewScratch(workDir);
         var sink = new ExtractingSink(scratch.File("database.db"), plan.FileTargets.Count > 0 ? scratch.File("files") : null);
+        // The safety backup reads the target while verification reads the backup: independent, so they run side by side.
+        var safetyBackup = Task.Run(() => TakeSafetyBackup(plan, request, context));
         context.Verbose($"Verifying and extracting '{plan.BackupPath}' into '{scratch.Path}'.");
         VerifyResult verification;
-        try { verification = VerifyOperation.Verify(plan.BackupPath, plan.Record, sink, quick: true, context); }
-        catch (Exception ex) when (IoErrors.FromWrite(ex, workDir) is { } error) { throw error; }
+        try
+        {
+            verification = VerifyOperation.Verify(plan.BackupPath, plan.Record, sink, quick: true, context);
+        }
+        catch (Exception ex)
+        {
+            DiscardSafetyBackup(safetyBackup, context);
+            if (IoErrors.FromWrite(ex, workDir) is { } error) throw error;
+            throw;
+        }
         result.Verification = verification;
         if (!verification.Passed)
+        {
+            DiscardSafetyBackup(safetyBackup, context);
             throw new BackupException("BackupVerificationFailed", BackupErrorKind.InvalidData,
                 $"The backup '{plan.BackupPath}' failed verification, so nothing was restored and the target is untouched: {verification.FailureReason}", plan.BackupPath);
+        }
         sink.FinishDirectories();
-
-        result.SafetyBackup = TakeSafetyBackup(plan, request, context);
+        result.SafetyBackup = safetyBackup.GetAwaiter().GetResult();
 
         if (plan.DatabaseTarget is not null)
         {
-            ReplaceDatabase(sink.DatabasePath, plan.DatabaseTarget, request.LockTimeout, context);
+            ReplaceDatabase(sink.DatabasePath, plan.DatabaseTarget, plan.Manifest.DatabaseEntry!.Mode, request.LockTimeout, context);
             result.BytesRestored += plan.Manifest.DatabaseEntry!.Size;
             result.IntegrityCheck = CheckRestored(plan, result.SafetyBackup, request, context);
         }
@@ -82,6 +94,19 @@ public static class RestoreOperation
         result.Duration = clock.Elapsed;
         context.Verbose($"Restore complete in {result.Duration.TotalSeconds:0.00} s.");
         return result;
+    }
+
+    /// <summary>Nothing will be restored: the safety backup taken meanwhile would only be clutter, so it goes.</summary>
+    private static void DiscardSafetyBackup(Task<BackupRecord?> safetyBackup, OperationContext context)
+    {
+        try
+        {
+            if (safetyBackup.GetAwaiter().GetResult() is { } record) Destinations.LocalFolderDestination.Delete(record);
+        }
+        catch (Exception ex) when (ex is BackupException or IOException)
+        {
+            context.Verbose($"The safety backup was not kept: {ex.Message}");
+        }
     }
 
     private static void CheckDatabaseTarget(string target, bool force)
@@ -129,11 +154,12 @@ public static class RestoreOperation
     }
 
     /// <summary>Swaps the verified scratch copy in: by rename when the target is new, else through the backup API in one transaction.</summary>
-    private static void ReplaceDatabase(string scratchDb, string target, TimeSpan lockTimeout, OperationContext context)
+    private static void ReplaceDatabase(string scratchDb, string target, string mode, TimeSpan lockTimeout, OperationContext context)
     {
         if (!File.Exists(target))
         {
             context.Verbose($"'{target}' does not exist yet: moving the restored database into place.");
+            FileSystemSecurity.SetMode(scratchDb, Convert.ToInt32(mode, 8));
             File.Move(scratchDb, target);
             PosixFs.SyncDirectory(System.IO.Path.GetDirectoryName(target)!);
             return;
@@ -211,7 +237,7 @@ public static class RestoreOperation
         using var scratch = new ScratchFolder(System.IO.Path.GetDirectoryName(target)!, "rollback");
         var sink = new ExtractingSink(scratch.File("database.db"), null);
         ArchiveReader.Read(safety.Path, sink, context);
-        ReplaceDatabase(sink.DatabasePath, target, lockTimeout, context);
+        ReplaceDatabase(sink.DatabasePath, target, safety.Manifest.DatabaseEntry?.Mode ?? "0600", lockTimeout, context);
     }
 
     /// <summary>Moves staged files under their target root, refusing any path that would land outside it.</summary>
