@@ -21,7 +21,7 @@ public static class BackupOperation
         var type = ResolveType(request);
         var databasePath = request.DatabasePath is null ? null : Path.GetFullPath(request.DatabasePath);
         if (databasePath is not null) SqliteDatabase.EnsureIsDatabase(databasePath);
-        var files = IncludedFiles.Resolve(type is BackupType.Database ? [] : request.IncludePaths);
+        var files = IncludedFiles.Resolve(type is BackupType.Database ? [] : request.IncludePaths, excluded: request.Destination);
         foreach (var skipped in files.Skipped) context.Warning($"Not backed up (a link, FIFO, socket or device): {skipped}");
 
         var destination = new LocalFolderDestination(request.Destination);

@@ -8,14 +8,17 @@ internal sealed class IncludedFiles
 {
     public sealed record Item(ManifestEntry Entry, string SourcePath);
 
+    private string? _excluded;
+
     public List<FileRoot> Roots { get; } = [];
     public List<Item> Items { get; } = [];
     /// <summary>Links, FIFOs, sockets and devices found inside included folders: not backed up.</summary>
     public List<string> Skipped { get; } = [];
 
-    public static IncludedFiles Resolve(IReadOnlyList<string> paths)
+    /// <summary>Expands <paramref name="paths"/>; anything under <paramref name="excluded"/> (the destination) is left out, or a backup would contain itself.</summary>
+    public static IncludedFiles Resolve(IReadOnlyList<string> paths, string? excluded = null)
     {
-        var result = new IncludedFiles();
+        var result = new IncludedFiles { _excluded = excluded is null ? null : Path.TrimEndingDirectorySeparator(Path.GetFullPath(excluded)) };
         var rootNames = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var given in paths)
         {
@@ -52,6 +55,7 @@ internal sealed class IncludedFiles
         foreach (var child in Directory.EnumerateFileSystemEntries(directory, "*", options).Order(StringComparer.Ordinal))
         {
             var childName = entryName + "/" + Path.GetFileName(child);
+            if (_excluded is not null && (child == _excluded || child.StartsWith(_excluded + Path.DirectorySeparatorChar, StringComparison.Ordinal))) continue;
             switch (FileKind.Of(child))
             {
                 case FileKind.Kind.Directory: AddDirectory(child, childName); break;

@@ -32,6 +32,10 @@ public static class SqliteSnapshot
             source.BackupDatabase(destination);
             transaction.Commit();
         }
+        catch (SqliteException ex) when (ex.SqliteErrorCode == 13) // SQLITE_FULL: the snapshot's disk, not the source's
+        {
+            throw IoErrors.DiskFull(Path.GetDirectoryName(snapshotPath)!, ex);
+        }
         catch (SqliteException ex)
         {
             throw SqliteDatabase.Translate(ex, sourcePath, lockTimeout);

@@ -70,8 +70,9 @@ public abstract class DbBackupCmdlet : PSCmdlet
         {
             WriteError(ErrorFor(ex, target));
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException or InvalidDataException)
+        catch (Exception ex) when (ex is not PipelineStoppedException and not ActionPreferenceStopException and not OperationCanceledException)
         {
+            // A failure the engine did not anticipate is still an error record (the exception and its trace ride inside), never a crash.
             WriteError(new ErrorRecord(ex, "UnexpectedError", ErrorCategory.NotSpecified, target));
         }
     }
