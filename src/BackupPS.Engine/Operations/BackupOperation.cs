@@ -34,21 +34,21 @@ public static class BackupOperation
         var partialPath = finalPath + BackupNaming.PartialSuffix;
         var snapshotPath = destination.PathOf("." + fileName + ".snapshot" + BackupNaming.PartialSuffix);
         var clock = Stopwatch.StartNew();
+        SqliteSnapshot? snapshot = null;
         try
         {
             if (databasePath is not null)
             {
                 context.Verbose($"Taking a consistent snapshot of '{databasePath}'.");
                 context.Report(new OperationProgress("Backing up " + databaseName, "Taking a consistent snapshot", 0, -1));
-                var snapshot = SqliteSnapshot.Create(databasePath, snapshotPath, request.LockTimeout, context);
+                snapshot = SqliteSnapshot.Take(databasePath, snapshotPath, request.LockTimeout, context);
                 manifest.Sqlite = snapshot.Info;
                 manifest.Tables = snapshot.Tables;
-                FileSystemSecurity.DeleteDatabaseFiles(snapshotPath + "-wal"); // a WAL-mode snapshot leaves an empty -wal/-shm once closed
                 manifest.Entries.Add(new ManifestEntry
                 {
                     Path = Manifest.DatabaseFolder + BackupNaming.SafeName(Path.GetFileName(databasePath)),
                     Kind = EntryKind.Database,
-                    Size = new FileInfo(snapshotPath).Length,
+                    Size = snapshot.SizeBytes,
                     Mode = IncludedFiles.Octal(FileSystemSecurity.ModeOf(databasePath, isDirectory: false)),
                     ModifiedUtc = File.GetLastWriteTimeUtc(databasePath),
                 });
@@ -57,7 +57,8 @@ public static class BackupOperation
             manifest.Entries.AddRange(files.Items.Select(i => i.Entry));
 
             context.Verbose($"Writing '{partialPath}' ({request.Compression}, {Codec.ZstdImplementation}).");
-            var (size, sha256) = WriteArchive(partialPath, manifest, snapshotPath, files, request, context);
+            var (size, sha256) = WriteArchive(partialPath, manifest, snapshot, files, request, context);
+            snapshot?.Dispose(); // ends the read transaction as soon as the database is in the archive
 
             File.Move(partialPath, finalPath);
             PosixFs.SyncDirectory(destination.Root);
@@ -76,11 +77,11 @@ public static class BackupOperation
         }
         finally
         {
-            FileSystemSecurity.DeleteDatabaseFiles(snapshotPath);
+            snapshot?.Dispose();
         }
     }
 
-    private static (long Size, string Sha256) WriteArchive(string partialPath, Manifest manifest, string snapshotPath, IncludedFiles files, BackupRequest request, OperationContext context)
+    private static (long Size, string Sha256) WriteArchive(string partialPath, Manifest manifest, SqliteSnapshot? snapshot, IncludedFiles files, BackupRequest request, OperationContext context)
     {
         var meter = new ProgressMeter(context, "Backing up " + manifest.DatabaseName, manifest.Entries.Sum(e => e.Size)) { Status = "Compressing" };
         using var file = FileSystemSecurity.CreatePrivateFile(partialPath, bufferSize: 0);
@@ -96,7 +97,7 @@ public static class BackupOperation
                 switch (entry.Kind)
                 {
                     case EntryKind.Database:
-                        using (var db = new FileStream(snapshotPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan))
+                        using (var db = snapshot!.OpenRead())
                             entry.Sha256 = tar.WriteFile(entry.Path, entry.Size, Convert.ToInt32(entry.Mode, 8), entry.ModifiedUtc, db, meter.Add);
                         break;
                     case EntryKind.Directory:
