@@ -29,9 +29,17 @@ public static class VerifyOperation
     {
         var record = request.Record ?? BackupLocator.FromPath(request.Path ?? throw new ArgumentException("Record or Path is required."));
         var path = record?.Path ?? System.IO.Path.GetFullPath(request.Path!);
-        using var scratch = new ScratchFolder(request.ScratchDirectory ?? System.IO.Path.GetTempPath(), "verify");
-        var sink = new ExtractingSink(scratch.File("database.db"), filesStagingRoot: null);
-        var result = Verify(path, record, sink, request.Quick, context);
+        var scratchParent = request.ScratchDirectory ?? System.IO.Path.GetTempPath();
+        VerifyResult result;
+        try
+        {
+            using var scratch = new ScratchFolder(scratchParent, "verify");
+            result = Verify(path, record, new ExtractingSink(scratch.File("database.db"), filesStagingRoot: null), request.Quick, context);
+        }
+        catch (Exception ex) when (IoErrors.FromWrite(ex, scratchParent) is { } error)
+        {
+            throw error; // the scratch disk, not the backup: an error, not a failed verification
+        }
         if (record is not null) RecordOutcome(record, result, context);
         return result;
     }
@@ -49,7 +57,7 @@ public static class VerifyOperation
         {
             contents = ArchiveReader.Read(path, sink, context, meter.Add);
         }
-        catch (BackupException ex) when (ex.Kind == BackupErrorKind.InvalidData)
+        catch (BackupException ex) when (ex.Kind is BackupErrorKind.InvalidData or BackupErrorKind.NotFound or BackupErrorKind.PermissionDenied)
         {
             if (record is not null && File.Exists(path) && new FileInfo(path).Length != record.SizeBytes)
                 result.Fail("FileChecksum", $"The file is {new FileInfo(path).Length} bytes; the sidecar says {record.SizeBytes}: it was truncated or altered.");
