@@ -46,7 +46,12 @@ public sealed class RestoreDbBackupCommand : BackupInputCmdlet
             Try(() =>
             {
                 var plan = RestoreOperation.Plan(request);
-                if (!_targetsRestored.Add(plan.Describe()))
+                // Any shared target (the database or a file root), not only an identical set of targets, means a second
+                // backup would overwrite what the first one just restored.
+                var targets = new[] { plan.DatabaseTarget }.Concat(plan.FileTargets.Select(f => f.Target)).OfType<string>().ToList();
+                var alreadyRestored = targets.Any(_targetsRestored.Contains);
+                _targetsRestored.UnionWith(targets);
+                if (alreadyRestored)
                     throw new BackupException("MultipleBackupsForOneTarget", BackupErrorKind.InvalidArgument,
                         $"More than one backup was piped to restore into '{plan.Describe()}'; only the first was restored. Pick one, e.g. with Get-DbBackup -Latest -DatabaseName <name>.", path);
                 var action = $"Replace with backup {plan.Manifest.Id} of '{plan.Manifest.DatabaseName}' from {plan.Manifest.CreatedUtc.LocalDateTime:yyyy-MM-dd HH:mm:ss} (a PreRestore safety backup is taken first)";
