@@ -1,0 +1,196 @@
+# Help source for New-DbBackup. build/New-MamlHelp.ps1 merges this text with the compiled cmdlet's parameter
+# metadata into out/BackupPS/en-US/BackupPS.dll-Help.xml. Paragraphs are separated by blank lines; lines starting
+# with "- ", "N. " or two spaces keep their own line.
+@{
+    Synopsis     = 'Backs up a SQLite database, and optionally files and folders that go with it, into one checksummed, self-describing backup file.'
+
+    Description  = @'
+New-DbBackup takes a transactionally consistent snapshot of a live SQLite database and writes it, in a single streaming pass, into one backup file in the -Destination folder. It can also include files and folders (-IncludePath), such as an application's uploads or configuration, in the same backup. It returns a DbBackup object describing the new backup.
+
+The snapshot is made with SQLite's online backup API inside a read transaction: in WAL mode, writers keep committing while the backup runs; in rollback-journal mode the snapshot needs a shared lock for the duration of the copy, and New-DbBackup waits up to -LockTimeoutSec seconds for it. The snapshot goes to a private temporary file in the destination folder, so the destination needs free space for the uncompressed database plus the compressed backup while the backup runs. The source database is only read, never modified.
+
+The backup file is named <name>_<yyyyMMddTHHmmssZ>_<shortid>.tar.zst (.tar.gz with -Compression Gzip, .tar with -Compression None). It is a standard tar archive: manifest.json first, then database/<file> and files/<root>/..., and checksums.sha256 last (in sha256sum format). Any tar that reads zstd opens it, for example: tar --zstd -xf <file>. A sidecar file, <backup file>.json, is written beside it last; Get-DbBackup lists only backups whose sidecar exists, so an interrupted backup is never listed.
+
+The backup is written under a temporary name (<file>.partial), flushed to disk and renamed when complete. If anything fails, or the command is stopped with Ctrl+C, everything written so far is removed. The destination folder is created if it does not exist. Backup files and sidecars are created with mode 0600 and new folders with 0700 on Linux and macOS, because a backup holds the whole database.
+
+The backup type is derived from the parameters when -Type is not given: Full when -IncludePath is given, otherwise Database. A Files backup holds only the -IncludePath items; a Full backup holds the database and the files. Links, FIFOs, sockets and devices found inside included folders are skipped with a warning.
+
+New-DbBackup accepts database paths from the pipeline, as strings or as objects with a FullName or Path property (for example, the output of Get-ChildItem), and makes one backup per database.
+'@
+
+    Parameters   = @{
+        Database                = @{
+            Description  = @'
+The path of the SQLite database file to back up. Relative paths are resolved against the current PowerShell location, and ~ is expanded. Wildcards are not expanded.
+
+The file must exist and start with the SQLite header; an empty file, a folder or another kind of file is refused (errors NotASqliteDatabase, DatabaseIsDirectory, DatabaseNotFound). Omit -Database only for a Files backup (-Type Files with -IncludePath).
+'@
+            DefaultValue = 'None'
+        }
+        Destination             = @{
+            Description = @'
+The folder the backup is written into. It is created (mode 0700) if it does not exist. New-DbBackup first proves that it can write there, so an unusable destination fails before the database is read (errors DestinationIsFile, DestinationNotWritable, DiskFull).
+
+Keep backups on a different disk or machine than the database: a backup on the same disk does not survive the loss of that disk.
+'@
+        }
+        IncludePath             = @{
+            Description = @'
+Files and folders to include in the backup, for example an application's uploads folder or its configuration file. Folders are included recursively with their file modes and modification times. Each item becomes a root under files/<name>/ in the archive, named after its last path segment (a suffix such as -2 is added when two items have the same name). Its original absolute path is recorded, and Restore-DbBackup puts it back there unless -FilesTarget is given.
+
+Links, FIFOs, sockets and devices inside included folders are skipped with a warning. A path that does not exist fails the backup before anything is written (error IncludePathNotFound). -IncludePath is ignored when -Type is Database.
+'@
+        }
+        Type                    = @{
+            Description  = @'
+What the backup holds:
+
+- Full: the database and the -IncludePath items. Both -Database and -IncludePath are required.
+- Database: the database only.
+- Files: only the -IncludePath items; -Database must not be given.
+- PreRestore: the type of the safety backups that Restore-DbBackup takes before it overwrites anything. You do not normally use it yourself.
+
+A combination that does not fit the other parameters is refused with the terminating error InvalidBackupType.
+'@
+            DefaultValue = 'Full when -IncludePath is given, otherwise Database'
+        }
+        Name                    = @{
+            Description  = @'
+The name recorded for the backup and used at the start of its file name and in the Database property that Get-DbBackup -DatabaseName and -Latest group by. Characters other than letters, digits, '.', '-' and '_' are replaced by '_', and the name is cut to 64 characters.
+
+Use it to give a Files backup a meaningful name, or to keep the backups of two databases with the same file name apart.
+'@
+            DefaultValue = "The database file's name without its extension; for a Files backup, the first included item's name"
+        }
+        Description             = @'
+A free-text description stored in the backup's manifest and shown in the Description property of DbBackup, for example the reason for a manual backup ("before schema migration 42").
+'@
+        Tag                     = @{
+            Description = @'
+One or more tags stored in the backup's manifest. Get-DbBackup -Tag selects backups by tag (case-insensitive), which is useful to tell scheduled backups from manual ones or to mark backups that must be kept.
+'@
+        }
+        Compression             = @{
+            Description  = @'
+How the archive is compressed. Zstd (.tar.zst) is fast, compresses well and carries a frame checksum; it uses the system libzstd when available and a managed implementation otherwise. Gzip (.tar.gz) is readable by older tools. None (.tar) writes an uncompressed tar, which can be useful when the destination compresses or deduplicates by itself.
+'@
+            DefaultValue = 'Zstd'
+        }
+        CompressionLevel        = @{
+            Description  = @'
+The compression level. For Zstd, 1 (fastest) to 19 (smallest); the default 3 is a good balance, and levels above about 9 cost much more time for little gain on database files. For Gzip, 1 means fastest, 9 or more means smallest, and anything in between the library's optimal setting. Ignored with -Compression None.
+'@
+            DefaultValue = '3 for Zstd; optimal for Gzip'
+        }
+        LockTimeoutSec          = @{
+            Description  = @'
+How many seconds to wait when another process holds a lock on the database that prevents a consistent snapshot (typically a long write transaction in rollback-journal mode). When the time is up, the backup fails with the error DatabaseLocked and nothing is written. 0 means do not wait.
+'@
+            DefaultValue = '30'
+        }
+        WhatIf                  = @'
+Shows the database, included paths and destination that would be backed up, without reading or writing anything.
+'@
+    }
+
+    Inputs       = @(
+        @{ Type = 'System.String'; Description = 'The path of a database to back up (-Database). Objects with a FullName or Path property, such as the System.IO.FileInfo objects that Get-ChildItem returns, bind by property name.' }
+    )
+    Outputs      = @(
+        @{ Type = 'BackupPS.DbBackup'; Description = 'The new backup: Id, ShortId, Path, Database, Type, Created, SizeBytes, DatabaseSizeBytes, CompressionRatio, Sha256, Tags, TableRowCounts and more. Pipe it to Test-DbBackup to verify it.' }
+    )
+
+    Notes        = @'
+Error ids (in $_.FullyQualifiedErrorId, before the comma) that scripts can test for: DatabaseNotFound, DatabaseIsDirectory, NotASqliteDatabase, DatabaseNotReadable, DatabaseNotAccessible, DatabaseLocked, DatabaseCorrupt, DestinationIsFile, DestinationNotWritable, DiskFull, WriteFailed, IncludePathNotFound, IncludePathNotRegular, IncludePathNotReadable, InvalidBackupType, SourceChanged, OperationStopped. Unusable arguments (DatabaseIsDirectory, DestinationIsFile, IncludePathNotRegular, InvalidBackupType) are terminating errors; the others are non-terminating, per database, so use -ErrorAction Stop to catch them with try/catch.
+
+A backup is only as good as its last verification: run Test-DbBackup on new backups, for example right after New-DbBackup or in the same scheduled job.
+
+The snapshot of a database in rollback-journal mode holds a shared lock while pages are copied, which blocks writers for that time. Databases in WAL mode (PRAGMA journal_mode=WAL) are backed up without blocking writers.
+
+The backup file format is described in about_BackupPS.
+'@
+
+    Examples     = @(
+        @{
+            Title   = 'Back up a database'
+            Code    = @'
+New-DbBackup -Database /var/lib/myapp/app.db -Destination /srv/backups/myapp
+'@
+            Remarks = @'
+Takes a consistent snapshot of app.db while the application keeps running and writes it to /srv/backups/myapp/app_<timestamp>_<shortid>.tar.zst with its sidecar .json. The DbBackup object returned shows the backup's creation time, size and id.
+'@
+        }
+        @{
+            Title   = 'Nightly backup from a scheduled task, verified, with old backups pruned'
+            Code    = @'
+# /etc/myapp/nightly-backup.ps1, run by cron:
+#   30 2 * * * pwsh -NoProfile -NonInteractive -File /etc/myapp/nightly-backup.ps1
+# (on Windows, a Task Scheduler action: pwsh.exe -NoProfile -NonInteractive -File C:\Scripts\nightly-backup.ps1)
+$ErrorActionPreference = 'Stop'
+Import-Module BackupPS
+$backup = New-DbBackup -Database /var/lib/myapp/app.db -Destination /srv/backups/myapp -Tag nightly -LockTimeoutSec 120
+$check = $backup | Test-DbBackup
+if (-not $check.Passed) { throw "Backup $($backup.Path) failed verification: $($check.FailureReason)" }
+Get-DbBackup /srv/backups/myapp -DatabaseName app -Tag nightly | Select-Object -Skip 14 | Remove-DbBackup -Force
+'@
+            Remarks = @'
+Makes the nightly backup, verifies it, and keeps the 14 newest nightly backups. $ErrorActionPreference = 'Stop' turns any error into a script failure, so the scheduler reports a non-zero exit code. -LockTimeoutSec 120 gives a long-running write transaction two minutes to finish. Get-DbBackup returns backups newest first, so Select-Object -Skip 14 passes on all but the 14 newest; -Force removes them without a confirmation prompt, which a scheduled task could not answer.
+'@
+        }
+        @{
+            Title   = 'Back up the database and the uploads folder together before an upgrade'
+            Code    = @'
+New-DbBackup -Database ./data/app.db -IncludePath ./data/uploads, ./appsettings.json -Destination /srv/backups/myapp -Description 'Before upgrade to 2.4' -Tag manual, keep
+'@
+            Remarks = @'
+Because -IncludePath is given, the backup is a Full backup: the archive holds database/app.db, files/uploads/... and files/appsettings.json, with their original paths recorded so Restore-DbBackup can put everything back. Relative paths are resolved against the current location. The tags make the backup easy to find (Get-DbBackup -Tag keep) and to exclude from pruning.
+'@
+        }
+        @{
+            Title   = 'Back up every database in a folder'
+            Code    = @'
+Get-ChildItem /var/lib/myapp -Filter *.db | New-DbBackup -Destination /srv/backups/myapp -Compression Zstd -CompressionLevel 9
+'@
+            Remarks = @'
+Get-ChildItem's FileInfo objects bind to -Database by their FullName property; each database gets its own backup file. A database that fails (for example one that is locked for too long) writes a non-terminating error and the others are still backed up.
+'@
+        }
+        @{
+            Title   = 'Handle specific errors in a script'
+            Code    = @'
+try {
+    New-DbBackup -Database /var/lib/myapp/app.db -Destination /mnt/nas/backups -ErrorAction Stop
+}
+catch {
+    $err = $_
+    switch -Wildcard ($err.FullyQualifiedErrorId) {
+        'DatabaseLocked,*'         { Write-Warning 'The database stayed locked; the next run will retry.' }
+        'DiskFull,*'               { Write-Error "The backup disk is full: $($err.Exception.Message)" }
+        'DestinationNotWritable,*' { Write-Error 'The NAS share is not writable: is it mounted?' }
+        default                    { throw $err }
+    }
+}
+'@
+            Remarks = @'
+-ErrorAction Stop makes the non-terminating per-database errors catchable. The error record is saved in $err because $_ means the switch value inside the switch. The error id is the part of FullyQualifiedErrorId before the comma ("DatabaseLocked,BackupPS.Cmdlets.NewDbBackupCommand"); $err.CategoryInfo.Category (ResourceBusy, ResourceUnavailable, PermissionDenied, ...) can be tested as well. Whatever failed, no partial backup is left behind.
+'@
+        }
+        @{
+            Title   = 'Back up files only'
+            Code    = @'
+New-DbBackup -Type Files -IncludePath /etc/myapp -Name myapp-config -Destination /srv/backups/config
+'@
+            Remarks = @'
+A Files backup holds no database. -Name sets the name used in the file name and in Get-DbBackup -DatabaseName; without it, the name would be that of the first included item (myapp).
+'@
+        }
+    )
+
+    RelatedLinks = @(
+        'Get-DbBackup'
+        'Test-DbBackup'
+        'Restore-DbBackup'
+        'Remove-DbBackup'
+        'about_BackupPS'
+    )
+}

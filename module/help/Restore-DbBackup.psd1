@@ -1,0 +1,149 @@
+# Help source for Restore-DbBackup (see New-DbBackup.psd1 for the format).
+@{
+    Synopsis     = 'Restores a backup into its database (or another path) and its files, after verifying it and taking a safety backup, with automatic rollback.'
+
+    Description  = @'
+Restore-DbBackup puts a backup's database back in place, by default at the path it was backed up from, and its included files back where they came from. It is built so that a failed restore never leaves you worse off than before:
+
+1. Plan: it reads the backup's manifest and works out the targets: -Target or the database's original path, and for each included file root -FilesTarget/<root> or its original path. Problems with the targets (a folder where the database should go, an existing file that is not a SQLite database) stop it here. -WhatIf and the confirmation prompt show these targets.
+2. Verify: it reads the whole backup once, checking every checksum, and extracts it into a private scratch folder next to the target (so the final move stays on the same disk). The extracted database must pass PRAGMA quick_check. If anything fails, nothing has been changed (error BackupVerificationFailed).
+3. Safety backup: if the target database or any target file already exists, it is backed up first, as a PreRestore backup in the restored backup's folder (or -SafetyBackupDestination). Its Description names the backup being restored.
+4. Swap: an existing database is replaced through SQLite's backup API, in one transaction on the live database: other connections see either the old or the new content, never a mix, and the application does not have to be stopped. A target that does not exist yet is moved into place by a rename.
+5. Check: the restored database must pass PRAGMA integrity_check and have the row counts recorded in the backup. If not, it is rolled back from the safety backup (or removed, if the target did not exist) and the error RestoreCheckFailed is written.
+6. Files: the included files and folders are moved into place with their recorded modes and modification times. Files of the same name are overwritten; other files already in the target folders are left alone.
+
+Restore-DbBackup returns a DbRestoreResult that names the target, the number of files and bytes restored, the integrity check result, the verification and the SafetyBackup (a DbBackup you can restore to undo the restore).
+
+Restoring overwrites data, so Restore-DbBackup asks for confirmation (its ConfirmImpact is High) unless -Force or -Confirm:$false is given. If several backups of the same database are piped to it (for example all backups instead of -Latest), it restores the first one and stops with the error MultipleBackupsForOneTarget rather than overwriting the target again with older backups.
+'@
+
+    Parameters   = @{
+        InputObject             = @'
+The backup to restore, as a DbBackup object from Get-DbBackup or New-DbBackup. This is what the pipeline binds when you pipe backups to Restore-DbBackup. Pipe one backup per target, for example with Get-DbBackup -Latest -DatabaseName <name>.
+'@
+        Path                    = @'
+The path of a backup file to restore. The file does not need a sidecar: its manifest is read from the archive. Relative paths are resolved against the current PowerShell location; wildcards are not expanded. Objects with a FullName, PSPath or LiteralPath property bind by property name.
+'@
+        Target                  = @{
+            Description  = @'
+The database file to restore into, instead of the path the database was backed up from. Use it to restore into a copy for inspection or to migrate a database to another path or machine. The folder is created if needed. If the file exists, it must be a SQLite database (error TargetNotSqlite otherwise, unless -Force) and it is replaced in place after a safety backup; a folder is refused (TargetIsFolder). A backup without a database (type Files) does not accept -Target (NoDatabaseInBackup); use -FilesTarget.
+
+-Target moves only the database: the files of a Full backup still go back to their original places unless -FilesTarget is given too.
+'@
+            DefaultValue = 'The original path of the backed-up database'
+        }
+        FilesTarget             = @{
+            Description  = @'
+A folder to restore the backup's included files into, instead of their original places. Each included item is restored under its root name: -FilesTarget /tmp/restore puts the files backed up from /srv/myapp/uploads into /tmp/restore/uploads. The database is not affected; see -Target.
+'@
+            DefaultValue = 'The original path of each included file or folder'
+        }
+        SafetyBackupDestination = @{
+            Description  = @'
+The folder where the PreRestore safety backup of the current target is written before anything is replaced. Use it when the backup's own folder is read-only or on slow storage. The safety backup is only taken when a target already exists.
+'@
+            DefaultValue = 'The folder of the backup being restored'
+        }
+        LockTimeoutSec          = @{
+            Description  = @'
+How many seconds to wait for other connections' locks on the target database, both for the safety backup and for the swap. When the time is up, the restore fails with the error DatabaseLocked; if the swap had not started, the target is unchanged. 0 means do not wait.
+'@
+            DefaultValue = '30'
+        }
+        Force                   = @'
+Restores without asking for confirmation, and allows overwriting a -Target file that exists but is not a SQLite database (which is otherwise refused with TargetNotSqlite, as it usually means a wrong path). -Force does not skip verification, the safety backup or the integrity check. With -WhatIf, nothing is restored even with -Force.
+'@
+        WhatIf                  = @'
+Shows the targets that would be replaced and the backup that would be restored, without verifying or changing anything. The targets are resolved first, so target errors (TargetNotSqlite, TargetIsFolder, NoDatabaseInBackup) show up here too.
+'@
+    }
+
+    Inputs       = @(
+        @{ Type = 'BackupPS.DbBackup'; Description = 'A backup from Get-DbBackup or New-DbBackup (-InputObject).' }
+        @{ Type = 'System.String'; Description = 'The path of a backup file (-Path). Objects with a FullName, PSPath or LiteralPath property, such as System.IO.FileInfo, bind by property name.' }
+    )
+    Outputs      = @(
+        @{ Type = 'BackupPS.DbRestoreResult'; Description = 'One result per restore: BackupId, BackupPath, Database, Target, FilesTargets, FilesRestored, BytesRestored, IntegrityCheck ("ok"), SafetyBackup (a DbBackup of type PreRestore, or null when there was nothing to save), Verification (a DbBackupTestResult), Restored and Duration. Nothing is returned with -WhatIf or when the confirmation is declined.' }
+    )
+
+    Notes        = @'
+Error ids that scripts can test for. Terminating (the command stops): TargetIsFolder, TargetNotSqlite, NoDatabaseInBackup, TargetRequired (the backup does not record its database's path; give -Target), MultipleBackupsForOneTarget, BackupPathIsFolder. Non-terminating, per backup (use -ErrorAction Stop to catch them): BackupNotFound, BackupNotReadable, BackupCorrupt, SidecarUnreadable, NewerFormat, BackupVerificationFailed (the backup is damaged; nothing was changed), DatabaseLocked, DatabaseNotAccessible, DestinationNotWritable, DiskFull, WriteFailed, TargetPageSizeMismatch, RestoreCheckFailed (the restored database failed its check and was rolled back), UnsafeRestorePath, OperationStopped.
+
+The target folder needs free space for the extracted backup next to the current database, and the safety backup's folder for the safety backup.
+
+When the target database is in WAL mode and its page size differs from the backup's, SQLite cannot replace it in place (TargetPageSizeMismatch). Stop the application, delete the database (the safety backup has been taken) and restore again.
+
+Safety backups accumulate like any other backup. List them with Get-DbBackup -Type PreRestore and remove the ones you no longer need with Remove-DbBackup.
+'@
+
+    Examples     = @(
+        @{
+            Title   = 'See what restoring the latest backup would do'
+            Code    = @'
+Get-DbBackup /srv/backups/myapp -DatabaseName app -Latest | Restore-DbBackup -WhatIf
+'@
+            Remarks = @'
+Shows which database file (and which file folders) would be replaced with which backup, without verifying or changing anything. Remove -WhatIf to restore; PowerShell then asks for confirmation.
+'@
+        }
+        @{
+            Title   = 'Restore the latest backup of a database in place'
+            Code    = @'
+$result = Get-DbBackup /srv/backups/myapp -DatabaseName app -Latest | Restore-DbBackup -Force
+$result | Format-List Target, IntegrityCheck, BytesRestored, Duration, SafetyBackup
+'@
+            Remarks = @'
+Verifies the newest backup of app, takes a PreRestore safety backup of the current /var/lib/myapp/app.db into /srv/backups/myapp, replaces the database's content in one transaction and checks it. -Force skips the confirmation prompt. To undo the restore, restore $result.SafetyBackup the same way.
+'@
+        }
+        @{
+            Title   = 'Restore into another path to migrate a database or inspect an old state'
+            Code    = @'
+Get-DbBackup /srv/backups/myapp -DatabaseName app -Before '2025-01-01' -Latest |
+    Restore-DbBackup -Target /srv/newhost/myapp/app.db -FilesTarget /srv/newhost/myapp/data -Confirm:$false
+'@
+            Remarks = @'
+Restores the last backup made before 1 January 2025 into a new location instead of the original paths: the database into /srv/newhost/myapp/app.db and the included files under /srv/newhost/myapp/data/<root>. The live database is not touched. When the target does not exist yet, no safety backup is needed and the verified database is moved into place.
+'@
+        }
+        @{
+            Title   = 'Restore a backup file copied from another machine'
+            Code    = @'
+Restore-DbBackup -Path ./app_20250101T023000Z_3f2a9c1e.tar.zst -Target /var/lib/myapp/app.db -SafetyBackupDestination /srv/backups/myapp
+'@
+            Remarks = @'
+-Path accepts a backup file without its sidecar. The safety backup of the current database goes to /srv/backups/myapp rather than next to the copied file.
+'@
+        }
+        @{
+            Title   = 'Restore in a script and handle failures by their error id'
+            Code    = @'
+try {
+    $backup = Get-DbBackup /srv/backups/myapp -DatabaseName app -Latest -ErrorAction Stop
+    $result = $backup | Restore-DbBackup -Force -ErrorAction Stop
+    "Restored $($result.Database) from $($result.BackupPath); safety backup: $($result.SafetyBackup.Path)"
+}
+catch {
+    $err = $_
+    switch ($err.FullyQualifiedErrorId.Split(',')[0]) {
+        'BackupVerificationFailed' { Write-Error "The backup is damaged; nothing was changed. $($err.Exception.Message)" }
+        'RestoreCheckFailed'       { Write-Error "The restored database failed its check and was rolled back. $($err.Exception.Message)" }
+        'DatabaseLocked'           { Write-Error 'The application holds a lock on the database; retry when it is idle.' }
+        default                    { throw $err }
+    }
+}
+'@
+            Remarks = @'
+-ErrorAction Stop makes the per-backup errors catchable, and the terminating ones are caught in any case. The error id is the part of FullyQualifiedErrorId before the comma (for example "RestoreCheckFailed,BackupPS.Cmdlets.RestoreDbBackupCommand"). The error record is saved in $err because inside switch, $_ is the value being switched on. In each of the cases handled, the database is either unchanged or back in its previous state.
+'@
+        }
+    )
+
+    RelatedLinks = @(
+        'Get-DbBackup'
+        'Test-DbBackup'
+        'New-DbBackup'
+        'Remove-DbBackup'
+        'about_BackupPS'
+    )
+}

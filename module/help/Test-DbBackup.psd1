@@ -1,0 +1,101 @@
+# Help source for Test-DbBackup (see New-DbBackup.psd1 for the format).
+@{
+    Synopsis     = 'Verifies backups completely: file checksum, archive structure, every entry''s checksum, and the database''s integrity and row counts.'
+
+    Description  = @'
+Test-DbBackup proves that a backup can be restored. It reads the whole backup once, decompressing and checking it as it goes, and returns a DbBackupTestResult with Passed, the FailureReason when it did not pass, and the outcome of each check:
+
+- FileChecksum: the SHA-256 and size of the whole file match its sidecar (Skipped for a file without a sidecar).
+- Archive: the compressed stream and the tar structure are intact, manifest.json comes first and checksums.sha256 last, and the archive holds exactly the entries its manifest lists.
+- Manifest: the archive's manifest is the backup its sidecar describes.
+- EntryChecksums: every entry's SHA-256 matches checksums.sha256 inside the archive and, with a sidecar, the manifest in the sidecar.
+- IntegrityCheck: the database, decompressed into a private temporary folder, passes PRAGMA integrity_check (PRAGMA quick_check with -Quick).
+- RowCounts: every table has the number of rows recorded when the backup was made.
+
+A damaged backup is not an error: Test-DbBackup returns Passed = False with the reason, so you can test many backups and act on the results. Errors are written only when a backup cannot be tested at all, for example when the file does not exist.
+
+For a listed backup (one with a sidecar), the date and outcome of the verification are recorded in the sidecar and appear as LastVerified and LastVerificationPassed in Get-DbBackup's output. A file without a sidecar (-Path) is verified against the checksums inside the archive.
+
+The database is decompressed to the system temporary folder ($env:TMPDIR or /tmp on Linux and macOS, $env:TEMP on Windows) to be checked, and deleted afterwards, so that folder needs free space for the uncompressed database.
+'@
+
+    Parameters   = @{
+        InputObject = @'
+Backups to verify, as DbBackup objects from Get-DbBackup or New-DbBackup. This is what the pipeline binds when you pipe backups to Test-DbBackup.
+'@
+        Path        = @'
+Paths of backup files to verify. A backup file without a sidecar can be verified this way (the FileChecksum check is then skipped); giving the sidecar's path (<backup file>.json) verifies the backup beside it. Relative paths are resolved against the current PowerShell location; wildcards are not expanded, so pipe Get-ChildItem output to verify several files (FileInfo objects bind by their FullName or PSPath property).
+'@
+        Quick       = @'
+Runs PRAGMA quick_check instead of PRAGMA integrity_check on the decompressed database. quick_check is several times faster on large databases but does not check that indexes match their tables. The checksums and row counts are verified either way.
+'@
+    }
+
+    Inputs       = @(
+        @{ Type = 'BackupPS.DbBackup'; Description = 'Backups from Get-DbBackup or New-DbBackup (-InputObject).' }
+        @{ Type = 'System.String'; Description = 'Paths of backup files (-Path). Objects with a FullName, PSPath or LiteralPath property, such as System.IO.FileInfo, bind by property name.' }
+    )
+    Outputs      = @(
+        @{ Type = 'BackupPS.DbBackupTestResult'; Description = 'One result per backup: Path, Id, Database, Created, Passed, FailureReason, Checks (Name, Outcome: Passed, Failed or Skipped, Message), Verified, Duration and Backup (the DbBackup, for a listed backup).' }
+    )
+
+    Notes        = @'
+Error ids that scripts can test for: BackupNotFound (the file does not exist), BackupNotReadable (permission denied), SidecarUnreadable, BackupPathIsFolder (a folder was given; terminating), OperationStopped. A damaged or truncated backup produces a result with Passed = False, not an error.
+
+Verification reads and decompresses the whole backup, so it takes about as long as a restore. Schedule it after each backup, or regularly for all backups with Get-DbBackup | Test-DbBackup.
+
+Restore-DbBackup verifies the backup itself before it changes anything, so a separate Test-DbBackup before a restore is not required.
+'@
+
+    Examples     = @(
+        @{
+            Title   = 'Verify every backup in a folder'
+            Code    = @'
+Get-DbBackup /srv/backups/myapp | Test-DbBackup
+'@
+            Remarks = @'
+Verifies each listed backup and shows one line per backup: database, creation time, Passed, duration and, for a failed backup, the reason. The results are also recorded in the sidecars (LastVerified).
+'@
+        }
+        @{
+            Title   = 'Report the backups that fail verification'
+            Code    = @'
+$failed = Get-DbBackup /srv/backups/myapp | Test-DbBackup | Where-Object { -not $_.Passed }
+foreach ($result in $failed) {
+    Write-Warning "$($result.Path): $($result.FailureReason)"
+    $result.Checks | Where-Object Outcome -eq 'Failed' | Format-Table Name, Message -Wrap
+}
+'@
+            Remarks = @'
+Because damage is reported in the result rather than as an error, a monitoring script can verify every backup and collect the failures. Each failed check names what is wrong, for example a checksum mismatch of database/app.db or a PRAGMA integrity_check message.
+'@
+        }
+        @{
+            Title   = 'Verify a backup file that was copied without its sidecar'
+            Code    = @'
+Test-DbBackup -Path ./app_20250101T023000Z_3f2a9c1e.tar.zst | Select-Object -ExpandProperty Checks
+'@
+            Remarks = @'
+Without a sidecar, the FileChecksum check is Skipped and every entry is verified against checksums.sha256 inside the archive; the database's integrity and row counts are checked as usual.
+'@
+        }
+        @{
+            Title   = 'Quickly verify the newest backups and fail a scheduled job when one is bad'
+            Code    = @'
+$results = Get-DbBackup /srv/backups/myapp -Latest | Test-DbBackup -Quick
+if ($results | Where-Object { -not $_.Passed }) { exit 1 }
+'@
+            Remarks = @'
+-Quick uses PRAGMA quick_check, which skips the index consistency check, to keep a frequent job short. The exit code 1 makes the scheduler (cron, systemd, Task Scheduler) report the failure.
+'@
+        }
+    )
+
+    RelatedLinks = @(
+        'Get-DbBackup'
+        'New-DbBackup'
+        'Restore-DbBackup'
+        'Remove-DbBackup'
+        'about_BackupPS'
+    )
+}
