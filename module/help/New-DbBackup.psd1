@@ -7,13 +7,19 @@
     Description  = @'
 New-DbBackup takes a transactionally consistent snapshot of a live SQLite database and writes it, in a single streaming pass, into one backup file in the -Destination folder. It can also include files and folders (-IncludePath), such as an application's uploads or configuration, in the same backup. It returns a DbBackup object describing the new backup.
 
-The snapshot is made with SQLite's online backup API inside a read transaction: in WAL mode, writers keep committing while the backup runs; in rollback-journal mode the snapshot needs a shared lock for the duration of the copy, and New-DbBackup waits up to -LockTimeoutSec seconds for it. The snapshot goes to a private temporary file in the destination folder, so the destination needs free space for the uncompressed database plus the compressed backup while the backup runs. The source database is only read, never modified.
+The snapshot is taken under a read transaction on the database, in one of three ways:
+
+- WAL mode, with the WAL fully checkpointed: the database file cannot change while the read transaction lasts, so it is streamed straight into the archive without an extra copy. Writers keep committing to the WAL meanwhile; the WAL is not checkpointed until the backup has read the file, so it can grow during a long backup.
+- Rollback-journal mode: the file is copied at disk speed to a private temporary file in the destination while the shared lock is held (writers wait for that copy, not for the compression), then the lock is released.
+- Otherwise (for example when a busy writer keeps frames in the WAL): SQLite's online backup API copies the database into a private temporary file in the destination, without blocking writers in WAL mode.
+
+New-DbBackup waits up to -LockTimeoutSec seconds for the lock it needs. When a temporary copy is made, the destination needs free space for the uncompressed database in addition to the backup. The source database is only read, never modified.
 
 The backup file is named <name>_<yyyyMMddTHHmmssZ>_<shortid>.tar.zst (.tar.gz with -Compression Gzip, .tar with -Compression None). It is a standard tar archive: manifest.json first, then database/<file> and files/<root>/..., and checksums.sha256 last (in sha256sum format). Any tar that reads zstd opens it, for example: tar --zstd -xf <file>. A sidecar file, <backup file>.json, is written beside it last; Get-DbBackup lists only backups whose sidecar exists, so an interrupted backup is never listed.
 
 The backup is written under a temporary name (<file>.partial), flushed to disk and renamed when complete. If anything fails, or the command is stopped with Ctrl+C, everything written so far is removed. The destination folder is created if it does not exist. Backup files and sidecars are created with mode 0600 and new folders with 0700 on Linux and macOS, because a backup holds the whole database.
 
-The backup type is derived from the parameters when -Type is not given: Full when -IncludePath is given, otherwise Database. A Files backup holds only the -IncludePath items; a Full backup holds the database and the files. Links, FIFOs, sockets and devices found inside included folders are skipped with a warning.
+The backup type is derived from the parameters when -Type is not given: Full when -IncludePath is given, otherwise Database. A Files backup holds only the -IncludePath items; a Full backup holds the database and the files. Links, FIFOs, sockets and devices found inside included folders are skipped with a warning, and a destination that lies inside an included folder is left out, so a backup never contains earlier backups.
 
 New-DbBackup accepts database paths from the pipeline, as strings or as objects with a FullName or Path property (for example, the output of Get-ChildItem), and makes one backup per database.
 '@
@@ -38,7 +44,7 @@ Keep backups on a different disk or machine than the database: a backup on the s
             Description = @'
 Files and folders to include in the backup, for example an application's uploads folder or its configuration file. Folders are included recursively with their file modes and modification times. Each item becomes a root under files/<name>/ in the archive, named after its last path segment (a suffix such as -2 is added when two items have the same name). Its original absolute path is recorded, and Restore-DbBackup puts it back there unless -FilesTarget is given.
 
-Links, FIFOs, sockets and devices inside included folders are skipped with a warning. A path that does not exist fails the backup before anything is written (error IncludePathNotFound). -IncludePath is ignored when -Type is Database.
+Links, FIFOs, sockets and devices inside included folders are skipped with a warning; the -Destination folder is left out when it lies inside an included folder. A path that does not exist fails the backup before anything is written (error IncludePathNotFound). -IncludePath is ignored when -Type is Database.
 '@
         }
         Type                    = @{
@@ -84,7 +90,7 @@ The compression level. For Zstd, 1 (fastest) to 19 (smallest); the default 3 is 
         }
         LockTimeoutSec          = @{
             Description  = @'
-How many seconds to wait when another process holds a lock on the database that prevents a consistent snapshot (typically a long write transaction in rollback-journal mode). When the time is up, the backup fails with the error DatabaseLocked and nothing is written. 0 means do not wait.
+How many seconds to wait when another process holds a lock on the database that prevents a consistent snapshot (typically a long write transaction in rollback-journal mode, where the snapshot needs the shared lock). When the time is up, the backup fails with the error DatabaseLocked and nothing is written. 0 means do not wait.
 '@
             DefaultValue = '30'
         }
@@ -101,11 +107,11 @@ Shows the database, included paths and destination that would be backed up, with
     )
 
     Notes        = @'
-Error ids (in $_.FullyQualifiedErrorId, before the comma) that scripts can test for: DatabaseNotFound, DatabaseIsDirectory, NotASqliteDatabase, DatabaseNotReadable, DatabaseNotAccessible, DatabaseLocked, DatabaseCorrupt, DestinationIsFile, DestinationNotWritable, DiskFull, WriteFailed, IncludePathNotFound, IncludePathNotRegular, IncludePathNotReadable, InvalidBackupType, SourceChanged, OperationStopped. Unusable arguments (DatabaseIsDirectory, DestinationIsFile, IncludePathNotRegular, InvalidBackupType) are terminating errors; the others are non-terminating, per database, so use -ErrorAction Stop to catch them with try/catch.
+Error ids (in $_.FullyQualifiedErrorId, before the comma) that scripts can test for: DatabaseNotFound, DatabaseIsDirectory, NotASqliteDatabase, DatabaseNotReadable, DatabaseNotAccessible, DatabaseLocked, DatabaseCorrupt, DestinationIsFile, DestinationNotWritable, DiskFull, WriteFailed, IncludePathNotFound, IncludePathNotRegular, IncludePathNotReadable, InvalidBackupType, SourceChanged, OperationStopped, and UnexpectedError for a failure BackupPS did not anticipate (its exception is in $_.Exception). Unusable arguments (DatabaseIsDirectory, DestinationIsFile, IncludePathNotRegular, InvalidBackupType) are terminating errors; the others are non-terminating, per database, so use -ErrorAction Stop to catch them with try/catch.
 
 A backup is only as good as its last verification: run Test-DbBackup on new backups, for example right after New-DbBackup or in the same scheduled job.
 
-The snapshot of a database in rollback-journal mode holds a shared lock while pages are copied, which blocks writers for that time. Databases in WAL mode (PRAGMA journal_mode=WAL) are backed up without blocking writers.
+The snapshot of a database in rollback-journal mode holds a shared lock while the file is copied, which makes writers wait for that time. Databases in WAL mode (PRAGMA journal_mode=WAL) are backed up without blocking writers.
 
 The backup file format is described in about_BackupPS.
 '@

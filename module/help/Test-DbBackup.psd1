@@ -12,7 +12,7 @@ Test-DbBackup proves that a backup can be restored. It reads the whole backup on
 - IntegrityCheck: the database, decompressed into a private temporary folder, passes PRAGMA integrity_check (PRAGMA quick_check with -Quick).
 - RowCounts: every table has the number of rows recorded when the backup was made.
 
-A damaged backup is not an error: Test-DbBackup returns Passed = False with the reason, so you can test many backups and act on the results. Errors are written only when a backup cannot be tested at all, for example when the file does not exist.
+A damaged backup is not an error: Test-DbBackup returns Passed = False with the reason, so you can test many backups and act on the results. This includes a listed backup whose file has vanished or cannot be read since it was listed. Errors are written only when a backup cannot be tested at all: a -Path that does not exist, or no space in the temporary folder to decompress the database.
 
 For a listed backup (one with a sidecar), the date and outcome of the verification are recorded in the sidecar and appear as LastVerified and LastVerificationPassed in Get-DbBackup's output. A file without a sidecar (-Path) is verified against the checksums inside the archive.
 
@@ -40,7 +40,7 @@ Runs PRAGMA quick_check instead of PRAGMA integrity_check on the decompressed da
     )
 
     Notes        = @'
-Error ids that scripts can test for: BackupNotFound (the file does not exist), BackupNotReadable (permission denied), SidecarUnreadable, BackupPathIsFolder (a folder was given; terminating), OperationStopped. A damaged or truncated backup produces a result with Passed = False, not an error.
+Error ids that scripts can test for: BackupNotFound (a -Path that does not exist), SidecarUnreadable, NewerFormat (a sidecar written by a newer BackupPS), DiskFull or WriteFailed (the temporary folder, not the backup), BackupPathIsFolder (a folder was given; terminating), OperationStopped, UnexpectedError. A damaged, truncated, vanished or unreadable backup produces a result with Passed = False, not an error.
 
 Verification reads and decompresses the whole backup, so it takes about as long as a restore. Schedule it after each backup, or regularly for all backups with Get-DbBackup | Test-DbBackup.
 
