@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using BackupPS.Engine;
 using BackupPS.Engine.Destinations;
+using BackupPS.Engine.Operations;
 
 namespace BackupPS.Cmdlets;
 
@@ -17,7 +18,8 @@ public sealed class RemoveDbBackupCommand : BackupInputCmdlet
         {
             Try(() =>
             {
-                var target = record ?? throw new BackupException("NotAListedBackup", BackupErrorKind.NotFound,
+                // -Path gives no record: find the sidecar beside the file (BackupNotFound if the file is missing).
+                var target = record ?? BackupLocator.FromPath(path) ?? throw new BackupException("NotAListedBackup", BackupErrorKind.NotFound,
                     $"'{path}' has no sidecar, so it is not a listed BackupPS backup; Remove-DbBackup removes only those. Delete the file yourself if it should go.", path);
                 var description = $"Backup {target.Id} of '{target.DatabaseName}' ({target.Type}, {target.CreatedUtc.LocalDateTime:yyyy-MM-dd HH:mm:ss}) and its sidecar";
                 if (!(Force && !IsWhatIf) && !ShouldProcess(target.Path, "Remove " + description)) return;
