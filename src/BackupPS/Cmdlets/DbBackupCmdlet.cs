@@ -70,7 +70,10 @@ public abstract class DbBackupCmdlet : PSCmdlet
         {
             WriteError(ErrorFor(ex, target));
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException or InvalidDataException)
+        // PSInvalidOperationException is PowerShell's own (e.g. ShouldProcess cannot prompt in a -NonInteractive session):
+        // it stays terminating, as with built-in cmdlets, instead of becoming a per-item UnexpectedError.
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException or InvalidDataException
+            && ex is not PSInvalidOperationException)
         {
             WriteError(new ErrorRecord(ex, "UnexpectedError", ErrorCategory.NotSpecified, target));
         }
