@@ -164,6 +164,14 @@ public static class RestoreOperation
             PosixFs.SyncDirectory(System.IO.Path.GetDirectoryName(target)!);
             return;
         }
+        if (!IsSqliteFile(target))
+        {
+            // Only reachable with -Force (Plan refuses a non-SQLite target otherwise): SQLite cannot open it, so replace the file.
+            context.Verbose($"'{target}' is not a SQLite database: replacing the file with the restored database (-Force).");
+            File.Move(scratchDb, target, overwrite: true);
+            PosixFs.SyncDirectory(System.IO.Path.GetDirectoryName(target)!);
+            return;
+        }
         context.Verbose($"Replacing the content of '{target}' in one transaction through the SQLite backup API.");
         context.Report(new OperationProgress("Restoring", "Replacing the database", 0, -1));
         var deadline = Stopwatch.StartNew();
@@ -199,6 +207,13 @@ public static class RestoreOperation
         {
             SqliteConnection.ClearAllPools();
         }
+    }
+
+    private static bool IsSqliteFile(string path)
+    {
+        if (new FileInfo(path).Length == 0) return true; // SQLite treats an empty file as an empty database
+        try { SqliteDatabase.EnsureIsDatabase(path); return true; }
+        catch (BackupException ex) when (ex.ErrorId == "NotASqliteDatabase") { return false; }
     }
 
     /// <summary>integrity_check and row counts on the restored target; on failure, puts the safety backup back and throws.</summary>

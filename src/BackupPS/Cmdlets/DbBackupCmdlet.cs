@@ -70,7 +70,10 @@ public abstract class DbBackupCmdlet : PSCmdlet
         {
             WriteError(ErrorFor(ex, target));
         }
-        catch (Exception ex) when (ex is not PipelineStoppedException and not ActionPreferenceStopException and not OperationCanceledException)
+        // PSInvalidOperationException is PowerShell's own (e.g. ShouldProcess cannot prompt in a -NonInteractive session):
+        // it stays terminating, as with built-in cmdlets. Anything else unanticipated becomes a per-item error record.
+        catch (Exception ex) when (ex is not PipelineStoppedException and not ActionPreferenceStopException and not OperationCanceledException
+            and not PSInvalidOperationException and not HostException)
         {
             // A failure the engine did not anticipate is still an error record (the exception and its trace ride inside), never a crash.
             WriteError(new ErrorRecord(ex, "UnexpectedError", ErrorCategory.NotSpecified, target));

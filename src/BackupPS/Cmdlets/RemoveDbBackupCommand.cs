@@ -18,7 +18,7 @@ public sealed class RemoveDbBackupCommand : BackupInputCmdlet
         {
             Try(() =>
             {
-                // -Path gives no record: the sidecar beside the file (if any) makes it a listed backup.
+                // -Path gives no record: find the sidecar beside the file (BackupNotFound if the file is missing).
                 var target = record ?? BackupLocator.FromPath(path) ?? throw new BackupException("NotAListedBackup", BackupErrorKind.NotFound,
                     $"'{path}' has no sidecar, so it is not a listed BackupPS backup; Remove-DbBackup removes only those. Delete the file yourself if it should go.", path);
                 var description = $"Backup {target.Id} of '{target.DatabaseName}' ({target.Type}, {target.CreatedUtc.LocalDateTime:yyyy-MM-dd HH:mm:ss}) and its sidecar";
