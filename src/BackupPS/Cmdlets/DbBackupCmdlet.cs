@@ -73,7 +73,7 @@ public abstract class DbBackupCmdlet : PSCmdlet
         // PSInvalidOperationException is PowerShell's own (e.g. ShouldProcess cannot prompt in a -NonInteractive session):
         // it stays terminating, as with built-in cmdlets. Anything else unanticipated becomes a per-item error record.
         catch (Exception ex) when (ex is not PipelineStoppedException and not ActionPreferenceStopException and not OperationCanceledException
-            and not PSInvalidOperationException and not HostException)
+            and not PSInvalidOperationException and not System.Management.Automation.Host.HostException)
         {
             // A failure the engine did not anticipate is still an error record (the exception and its trace ride inside), never a crash.
             WriteError(new ErrorRecord(ex, "UnexpectedError", ErrorCategory.NotSpecified, target));
