@@ -71,13 +71,18 @@ Describe 'New-DbBackup' {
             $b.Database | Should -Be 'uploads'
         }
 
+        It 'makes a Files backup from -IncludePath alone (no -Database, no -Type)' {
+            $b = New-DbBackup -Destination (Join-Path $ws 'types') -IncludePath $uploads
+            $b.Type | Should -Be 'Files'
+            $b.Database | Should -Be 'uploads'
+        }
+
         It 'refuses <Case> with the terminating error InvalidBackupType and writes nothing' -ForEach @(
             @{ Case = '-Type Files with -Database'; Arguments = @{ Type = 'Files'; Database = 'DB'; IncludePath = 'CONFIG' } }
             @{ Case = '-Type Full without -IncludePath'; Arguments = @{ Type = 'Full'; Database = 'DB' } }
             @{ Case = '-Type Database without -Database'; Arguments = @{ Type = 'Database'; IncludePath = 'CONFIG' } }
             @{ Case = '-Type Files without -IncludePath'; Arguments = @{ Type = 'Files'; Name = 'x' } }
             @{ Case = 'neither -Database nor -IncludePath'; Arguments = @{} }
-            @{ Case = '-IncludePath alone (the default type Full needs a database)'; Arguments = @{ IncludePath = 'CONFIG' } }
         ) {
             $destination = Join-Path $ws 'invalid-types'
             $splat = @{}

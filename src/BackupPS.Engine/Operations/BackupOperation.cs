@@ -147,7 +147,7 @@ public static class BackupOperation
     private static BackupType ResolveType(BackupRequest request)
     {
         var hasFiles = request.IncludePaths.Count > 0;
-        var type = request.Type ?? (hasFiles ? BackupType.Full : BackupType.Database);
+        var type = request.Type ?? (!hasFiles ? BackupType.Database : request.DatabasePath is null ? BackupType.Files : BackupType.Full);
         string? problem = type switch
         {
             BackupType.Database when request.DatabasePath is null => "A Database backup needs -Database.",

@@ -9,7 +9,7 @@ public sealed class BackupRequest
     public string? DatabasePath { get; init; }
     public IReadOnlyList<string> IncludePaths { get; init; } = [];
     public required string Destination { get; init; }
-    /// <summary>Null: Full when IncludePaths are given, else Database.</summary>
+    /// <summary>Null: Database without IncludePaths, Full with IncludePaths and a database, Files with IncludePaths only.</summary>
     public BackupType? Type { get; init; }
     /// <summary>Name of a files-only backup (defaults to the first included folder's name).</summary>
     public string? Name { get; init; }

@@ -59,8 +59,7 @@ public static class VerifyOperation
         }
         catch (BackupException ex) when (ex.Kind is BackupErrorKind.InvalidData or BackupErrorKind.NotFound or BackupErrorKind.PermissionDenied)
         {
-            if (record is not null && File.Exists(path) && new FileInfo(path).Length != record.SizeBytes)
-                result.Fail("FileChecksum", $"The file is {new FileInfo(path).Length} bytes; the sidecar says {record.SizeBytes}: it was truncated or altered.");
+            if (record is not null) CheckFileOnly(result, record, path);
             result.Fail("Archive", ex.Message);
         }
         if (contents is not null)
@@ -87,6 +86,25 @@ public static class VerifyOperation
             result.Pass("FileChecksum", $"SHA-256 {contents.FileSha256} matches the sidecar.");
         if (record is not null && record.Id != contents.Manifest.Id)
             result.Fail("Manifest", $"The archive's manifest is backup {contents.Manifest.Id}, but its sidecar describes {record.Id}.");
+    }
+
+    /// <summary>When the archive cannot be read, the whole-file SHA-256 still says whether it changed since it was written.</summary>
+    private static void CheckFileOnly(VerifyResult result, BackupRecord record, string path)
+    {
+        try
+        {
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
+            var size = file.Length;
+            var sha = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(file)).ToLowerInvariant();
+            if (size != record.SizeBytes || !string.Equals(sha, record.Sha256, StringComparison.OrdinalIgnoreCase))
+                result.Fail("FileChecksum", $"SHA-256 of the file is {sha} ({size} bytes); the sidecar says {record.Sha256} ({record.SizeBytes} bytes): it was altered or truncated after it was written.");
+            else
+                result.Pass("FileChecksum", $"SHA-256 {sha} matches the sidecar: the file is as written, so the damage was there from the start.");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            result.Fail("FileChecksum", $"The file cannot be read: {ex.Message}");
+        }
     }
 
     private static void CheckEntries(VerifyResult result, BackupRecord? record, ArchiveContents contents)
