@@ -62,7 +62,7 @@ public static class Codec
 
     /// <summary>The managed (SharpCompress) zstd decompressor; what <see cref="CreateDecompressor"/> uses without libzstd.</summary>
     internal static Stream CreateManagedZstdDecompressor(Stream input) =>
-        new ManagedZstd.DecompressionStream(input, 1 << 17, checkEndOfStream: true, leaveOpen: true);
+        new ManagedZstdDecompressStream(input);
 
     /// <summary>Recognises zstd, gzip or a bare tar from the first bytes of a file; null if it is none of them.</summary>
     public static CompressionKind? Detect(ReadOnlySpan<byte> head)
