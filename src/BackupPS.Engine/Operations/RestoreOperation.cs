@@ -131,10 +131,11 @@ public static class RestoreOperation
     /// <summary>Swaps the verified scratch copy in: by rename when the target is new, else through the backup API in one transaction.</summary>
     private static void ReplaceDatabase(string scratchDb, string target, TimeSpan lockTimeout, OperationContext context)
     {
-        if (!File.Exists(target))
+        if (!File.Exists(target) || !IsSqliteOrEmpty(target))
         {
-            context.Verbose($"'{target}' does not exist yet: moving the restored database into place.");
-            File.Move(scratchDb, target);
+            // A target that is not SQLite (only reachable with -Force) cannot be written through the backup API: replace the file.
+            context.Verbose($"'{target}' does not exist yet or is not a SQLite database: moving the restored database into place.");
+            File.Move(scratchDb, target, overwrite: true);
             PosixFs.SyncDirectory(System.IO.Path.GetDirectoryName(target)!);
             return;
         }
@@ -173,6 +174,13 @@ public static class RestoreOperation
         {
             SqliteConnection.ClearAllPools();
         }
+    }
+
+    private static bool IsSqliteOrEmpty(string path)
+    {
+        if (new FileInfo(path).Length == 0) return true;
+        try { SqliteDatabase.EnsureIsDatabase(path); return true; }
+        catch (BackupException ex) when (ex.ErrorId == "NotASqliteDatabase") { return false; }
     }
 
     /// <summary>integrity_check and row counts on the restored target; on failure, puts the safety backup back and throws.</summary>
