@@ -28,10 +28,7 @@ public static class Codec
             case CompressionKind.Zstd when LibZstd.IsAvailable:
                 return new NativeZstdCompressStream(output, level ?? DefaultZstdLevel, workers);
             case CompressionKind.Zstd:
-                var managed = new ManagedZstd.CompressionStream(output, level ?? DefaultZstdLevel, 1 << 20, leaveOpen: true);
-                managed.SetParameter(ManagedZstd.Unsafe.ZSTD_cParameter.ZSTD_c_checksumFlag, 1);
-                if (workers > 0) managed.SetParameter(ManagedZstd.Unsafe.ZSTD_cParameter.ZSTD_c_nbWorkers, workers);
-                return managed;
+                return CreateManagedZstdCompressor(output, level ?? DefaultZstdLevel, workers);
             case CompressionKind.Gzip:
                 return new GZipStream(output, ToGzipLevel(level), leaveOpen: true);
             default:
@@ -49,10 +46,23 @@ public static class Codec
     internal static Stream CreateDecompressor(CompressionKind kind, Stream input) => kind switch
     {
         CompressionKind.Zstd when LibZstd.IsAvailable => new NativeZstdDecompressStream(input),
-        CompressionKind.Zstd => new ManagedZstd.DecompressionStream(input, 1 << 17, checkEndOfStream: true, leaveOpen: true),
+        CompressionKind.Zstd => CreateManagedZstdDecompressor(input),
         CompressionKind.Gzip => new GZipStream(input, CompressionMode.Decompress, leaveOpen: true),
         _ => new NonClosingStream(input),
     };
+
+    /// <summary>The managed (SharpCompress) zstd compressor, frame checksum on; what <see cref="CreateCompressor"/> uses without libzstd.</summary>
+    internal static Stream CreateManagedZstdCompressor(Stream output, int level, int workers)
+    {
+        var managed = new ManagedZstd.CompressionStream(output, level, 1 << 20, leaveOpen: true);
+        managed.SetParameter(ManagedZstd.Unsafe.ZSTD_cParameter.ZSTD_c_checksumFlag, 1);
+        if (workers > 0) managed.SetParameter(ManagedZstd.Unsafe.ZSTD_cParameter.ZSTD_c_nbWorkers, workers);
+        return managed;
+    }
+
+    /// <summary>The managed (SharpCompress) zstd decompressor; what <see cref="CreateDecompressor"/> uses without libzstd.</summary>
+    internal static Stream CreateManagedZstdDecompressor(Stream input) =>
+        new ManagedZstdDecompressStream(input);
 
     /// <summary>Recognises zstd, gzip or a bare tar from the first bytes of a file; null if it is none of them.</summary>
     public static CompressionKind? Detect(ReadOnlySpan<byte> head)

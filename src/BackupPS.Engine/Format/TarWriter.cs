@@ -59,7 +59,7 @@ internal sealed class TarWriter(Stream output)
             AppendPaxRecord(records, "path", name);
             if (size >= 0x1_FFFF_FFFF) AppendPaxRecord(records, "size", size.ToString(System.Globalization.CultureInfo.InvariantCulture));
             var paxData = Encoding.UTF8.GetBytes(records.ToString());
-            output.Write(BuildHeader(Encoding.ASCII.GetBytes("PaxHeaders/" + Math.Abs(name.GetHashCode())), 'x', paxData.Length, 0x180, mtime));
+            output.Write(BuildHeader(Encoding.ASCII.GetBytes("PaxHeaders/" + (uint)name.GetHashCode()), 'x', paxData.Length, 0x180, mtime));
             output.Write(paxData);
             WritePadding(paxData.Length);
             nameBytes = Encoding.ASCII.GetBytes(AsciiFallback(name));
