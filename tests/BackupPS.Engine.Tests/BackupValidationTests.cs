@@ -27,7 +27,7 @@ public sealed class BackupValidationTests : IDisposable
 
     [Theory]
     [InlineData(false, false, null)]                  // default type Database, no database
-    [InlineData(false, true, null)]                   // default type Full (IncludePath given), no database
+    [InlineData(true, true, BackupType.Database)]     // a Database backup would silently leave the files out
     [InlineData(false, true, BackupType.Database)]
     [InlineData(true, false, BackupType.Full)]
     [InlineData(false, true, BackupType.Full)]
@@ -48,6 +48,7 @@ public sealed class BackupValidationTests : IDisposable
     [Theory]
     [InlineData(true, true, null, BackupType.Full)]
     [InlineData(true, false, null, BackupType.Database)]
+    [InlineData(false, true, null, BackupType.Files)]
     [InlineData(false, true, BackupType.Files, BackupType.Files)]
     [InlineData(true, true, BackupType.PreRestore, BackupType.PreRestore)]
     [InlineData(true, false, BackupType.PreRestore, BackupType.PreRestore)]

@@ -21,7 +21,7 @@ public static class BackupOperation
         var type = ResolveType(request);
         var databasePath = request.DatabasePath is null ? null : Path.GetFullPath(request.DatabasePath);
         if (databasePath is not null) SqliteDatabase.EnsureIsDatabase(databasePath);
-        var files = IncludedFiles.Resolve(type is BackupType.Database ? [] : request.IncludePaths, excluded: request.Destination);
+        var files = IncludedFiles.Resolve(request.IncludePaths, excluded: request.Destination);
         foreach (var skipped in files.Skipped) context.Warning($"Not backed up (a link, FIFO, socket or device): {skipped}");
 
         var destination = new LocalFolderDestination(request.Destination);
@@ -151,6 +151,7 @@ public static class BackupOperation
         string? problem = type switch
         {
             BackupType.Database when request.DatabasePath is null => "A Database backup needs -Database.",
+            BackupType.Database when hasFiles => "A Database backup takes no -IncludePath; leave -Type out (or use -Type Full) to back up the database and the files.",
             BackupType.PreRestore when request.DatabasePath is null && !hasFiles => "A PreRestore backup needs a database or files.",
             BackupType.Full when request.DatabasePath is null || !hasFiles => "A Full backup needs both -Database and -IncludePath.",
             BackupType.Files when !hasFiles => "A Files backup needs -IncludePath.",
