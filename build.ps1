@@ -85,7 +85,7 @@ function Invoke-Test {
         $trx = Join-Path $results "engine-$codec.trx"
         $env:BACKUPPS_ZSTD = if ($codec -eq 'managed') { 'managed' } else { $null }
         try {
-            & dotnet test (Join-Path $Root 'tests/BackupPS.Engine.Tests') -c $Configuration --nologo --logger "trx;LogFilePath=$trx" --logger 'console;verbosity=minimal'
+            & dotnet test (Join-Path $Root 'tests/BackupPS.Engine.Tests') -c $Configuration --nologo --results-directory $results --logger "trx;LogFileName=engine-$codec.trx" --logger 'console;verbosity=minimal'
         } finally { $env:BACKUPPS_ZSTD = $null }
         if (Test-Path $trx) {
             $counters = ([xml](Get-Content -Raw $trx)).TestRun.ResultSummary.Counters

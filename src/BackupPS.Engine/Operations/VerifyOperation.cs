@@ -59,8 +59,8 @@ public static class VerifyOperation
         }
         catch (BackupException ex) when (ex.Kind is BackupErrorKind.InvalidData or BackupErrorKind.NotFound or BackupErrorKind.PermissionDenied)
         {
+            result.Fail("Archive", ex.Message); // first: it names the backup and the damage (FailureReason)
             if (record is not null) CheckFileOnly(result, record, path);
-            result.Fail("Archive", ex.Message);
         }
         if (contents is not null)
         {
