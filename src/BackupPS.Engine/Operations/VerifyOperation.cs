@@ -27,7 +27,7 @@ public static class VerifyOperation
 {
     public static VerifyResult Run(VerifyRequest request, OperationContext context)
     {
-        var record = request.Record ?? BackupLocator.FromPath(request.Path ?? throw new ArgumentException("Record or Path is required."));
+        var record = request.Record ?? LocateForVerify(request.Path ?? throw new ArgumentException("Record or Path is required."), context);
         var path = record?.Path ?? System.IO.Path.GetFullPath(request.Path!);
         var scratchParent = request.ScratchDirectory ?? System.IO.Path.GetTempPath();
         VerifyResult result;
@@ -42,6 +42,23 @@ public static class VerifyOperation
         }
         if (record is not null) RecordOutcome(record, result, context);
         return result;
+    }
+
+    /// <summary>
+    /// The record beside a backup given by path. An unreadable sidecar does not stop verification: Get-DbBackup's advice
+    /// for one is to check the file with Test-DbBackup -Path, so the archive is then verified on its own.
+    /// </summary>
+    private static BackupRecord? LocateForVerify(string path, OperationContext context)
+    {
+        try
+        {
+            return BackupLocator.FromPath(path);
+        }
+        catch (BackupException ex) when (ex.ErrorId == "SidecarUnreadable")
+        {
+            context.Warning($"The sidecar of '{path}' cannot be read ({ex.InnerException?.Message}); verifying the archive on its own, by the checksums inside it.");
+            return null;
+        }
     }
 
     /// <summary>Verifies <paramref name="path"/> while extracting through <paramref name="sink"/>; Restore calls this to verify and extract in one pass.</summary>
