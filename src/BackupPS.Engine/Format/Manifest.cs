@@ -35,6 +35,7 @@ public sealed class Manifest
     public List<FileRoot> FileRoots { get; set; } = [];
     public List<ManifestEntry> Entries { get; set; } = [];
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public ManifestEntry? DatabaseEntry => Entries.FirstOrDefault(e => e.Kind == EntryKind.Database);
 }
 

@@ -26,6 +26,7 @@ public static class BackupOperation
 
         var destination = new LocalFolderDestination(request.Destination);
         destination.EnsureWritable();
+        StaleTemporaryFiles.Clean(destination.Root, context);
         var databaseName = ResolveName(request, databasePath, files);
 
         var manifest = NewManifest(request, type, databaseName, databasePath);

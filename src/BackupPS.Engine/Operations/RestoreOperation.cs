@@ -52,6 +52,7 @@ public static class RestoreOperation
         try { FileSystemSecurity.CreatePrivateDirectory(workDir); }
         catch (Exception ex) when (IoErrors.FromWrite(ex, workDir) is { } error) { throw error; }
 
+        StaleTemporaryFiles.Clean(workDir, context);
         using var scratch = NewScratch(workDir);
         var sink = new ExtractingSink(scratch.File("database.db"), plan.FileTargets.Count > 0 ? scratch.File("files") : null);
         // The safety backup reads the target while verification reads the backup: independent, so they run side by side.
