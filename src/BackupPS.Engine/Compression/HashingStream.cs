@@ -6,7 +6,7 @@ namespace BackupPS.Engine.Compression;
 /// Passes bytes through to (writing) or from (reading) an inner stream while computing their SHA-256 and count,
 /// so a file is hashed in the same pass that writes or reads it.
 /// </summary>
-internal sealed class HashingStream(Stream inner, bool leaveOpen = false) : Stream
+internal sealed class HashingStream(Stream inner, bool leaveOpen = false) : ForwardOnlyStream
 {
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
 
@@ -15,8 +15,6 @@ internal sealed class HashingStream(Stream inner, bool leaveOpen = false) : Stre
     /// <summary>Lowercase hex SHA-256 of everything that passed; call once, at the end.</summary>
     public string GetHashHex() => Convert.ToHexString(_hash.GetHashAndReset()).ToLowerInvariant();
 
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
     public override int Read(Span<byte> buffer)
     {
         var n = inner.Read(buffer);
@@ -24,8 +22,6 @@ internal sealed class HashingStream(Stream inner, bool leaveOpen = false) : Stre
         BytesProcessed += n;
         return n;
     }
-
-    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
     public override void Write(ReadOnlySpan<byte> buffer)
     {
@@ -47,10 +43,5 @@ internal sealed class HashingStream(Stream inner, bool leaveOpen = false) : Stre
     }
 
     public override bool CanRead => inner.CanRead;
-    public override bool CanSeek => false;
     public override bool CanWrite => inner.CanWrite;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
 }

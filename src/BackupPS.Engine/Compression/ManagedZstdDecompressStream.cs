@@ -8,11 +8,11 @@ namespace BackupPS.Engine.Compression;
 /// for a truncated stream, InvalidDataException for corrupt data — instead of SharpCompress's own exception types,
 /// which callers (ArchiveReader) would not recognise as a damaged backup.
 /// </summary>
-internal sealed class ManagedZstdDecompressStream(Stream input) : Stream
+internal sealed class ManagedZstdDecompressStream(Stream input) : ForwardOnlyStream
 {
+    public override bool CanRead => true;
     private readonly ManagedZstd.DecompressionStream _inner = new(input, 1 << 17, checkEndOfStream: true, leaveOpen: true);
 
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -35,14 +35,4 @@ internal sealed class ManagedZstdDecompressStream(Stream input) : Stream
         if (disposing) _inner.Dispose();
         base.Dispose(disposing);
     }
-
-    public override void Flush() { }
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

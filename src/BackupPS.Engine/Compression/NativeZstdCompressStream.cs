@@ -3,8 +3,9 @@ using BackupPS.Engine.Native;
 namespace BackupPS.Engine.Compression;
 
 /// <summary>Write-only stream that zstd-compresses into an inner stream with the system libzstd (multithreaded, frame checksum on).</summary>
-internal sealed unsafe class NativeZstdCompressStream : Stream
+internal sealed unsafe class NativeZstdCompressStream : ForwardOnlyStream
 {
+    public override bool CanWrite => true;
     private const int OutputBufferSize = 1 << 20;
     private readonly Stream _inner;
     private readonly byte[] _output = GC.AllocateUninitializedArray<byte>(OutputBufferSize, pinned: true);
@@ -20,7 +21,6 @@ internal sealed unsafe class NativeZstdCompressStream : Stream
         if (workers > 0) LibZstd.Check(LibZstd.CCtxSetParameter(_cctx, LibZstd.WorkersParameter, workers), "set workers");
     }
 
-    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
     public override void Write(ReadOnlySpan<byte> buffer)
     {
@@ -57,14 +57,4 @@ internal sealed unsafe class NativeZstdCompressStream : Stream
         if (_cctx != 0) { LibZstd.FreeCCtx(_cctx); _cctx = 0; }
         base.Dispose(disposing);
     }
-
-    public override void Flush() { }
-    public override bool CanRead => false;
-    public override bool CanSeek => false;
-    public override bool CanWrite => true;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
 }

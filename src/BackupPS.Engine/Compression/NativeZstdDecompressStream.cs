@@ -3,8 +3,9 @@ using BackupPS.Engine.Native;
 namespace BackupPS.Engine.Compression;
 
 /// <summary>Read-only stream that decompresses zstd frames from an inner stream with the system libzstd; frame checksums are verified by libzstd.</summary>
-internal sealed unsafe class NativeZstdDecompressStream : Stream
+internal sealed unsafe class NativeZstdDecompressStream : ForwardOnlyStream
 {
+    public override bool CanRead => true;
     private const int InputBufferSize = 1 << 17;
     private const int MaxWindowLog = 27; // refuses frames that would need more than 128 MiB of window (level ≤ 19 never does)
     private readonly Stream _inner;
@@ -21,7 +22,6 @@ internal sealed unsafe class NativeZstdDecompressStream : Stream
         LibZstd.Check(LibZstd.DCtxSetParameter(_dctx, LibZstd.WindowLogMaxParameter, MaxWindowLog), "set window limit");
     }
 
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -56,14 +56,4 @@ internal sealed unsafe class NativeZstdDecompressStream : Stream
         if (_dctx != 0) { LibZstd.FreeDCtx(_dctx); _dctx = 0; }
         base.Dispose(disposing);
     }
-
-    public override void Flush() { }
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

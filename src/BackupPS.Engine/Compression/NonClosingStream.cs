@@ -1,7 +1,7 @@
 namespace BackupPS.Engine.Compression;
 
 /// <summary>Passes reads and writes through but leaves the inner stream open on dispose (the "none" codec).</summary>
-internal sealed class NonClosingStream(Stream inner) : Stream
+internal sealed class NonClosingStream(Stream inner) : ForwardOnlyStream
 {
     public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
     public override int Read(Span<byte> buffer) => inner.Read(buffer);
@@ -9,10 +9,5 @@ internal sealed class NonClosingStream(Stream inner) : Stream
     public override void Write(ReadOnlySpan<byte> buffer) => inner.Write(buffer);
     public override void Flush() => inner.Flush();
     public override bool CanRead => inner.CanRead;
-    public override bool CanSeek => false;
     public override bool CanWrite => inner.CanWrite;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
 }
