@@ -1,4 +1,5 @@
 using BackupPS.Engine.Compression;
+using BackupPS.Engine.Destinations;
 using BackupPS.Engine.Format;
 using BackupPS.Engine.Model;
 using BackupPS.Engine.Operations;
@@ -263,10 +264,10 @@ public sealed class RestoreOperationTests : IDisposable
     }
 
     [Fact]
-    public void A_restored_database_that_fails_integrity_check_is_rolled_back_from_the_safety_backup()
+    public void A_backup_whose_database_fails_integrity_check_is_refused_before_the_target_is_touched()
     {
-        // A backup of a database whose index disagrees with its table: quick_check (used while verifying) passes,
-        // the full integrity_check after the swap does not.
+        // An index that disagrees with its table: quick_check passes, integrity_check does not. Restore runs the full
+        // check on the extracted image, before the swap.
         var bad = _temp["bad.db"];
         using (var c = Db.Open(bad))
         {
@@ -276,20 +277,50 @@ public sealed class RestoreOperationTests : IDisposable
         }
         var record = Backups.Make(bad, Backups_);
         var target = Db.Create(_temp["good.db"], customers: 25);
-        var before = Db.Dump(target);
+        var before = File.ReadAllBytes(target);
 
         var ex = Assert.Throws<BackupException>(() => Backups.Restore(new RestoreRequest { Record = record, Target = target }));
 
-        Assert.Equal("RestoreCheckFailed", ex.ErrorId);
-        Assert.Contains("rolled back", ex.Message);
-        Assert.Equal(before, Db.Dump(target));
+        Assert.Equal("BackupVerificationFailed", ex.ErrorId);
+        Assert.Contains("integrity_check", ex.Message);
+        Assert.Equal(before, File.ReadAllBytes(target));
+        Assert.DoesNotContain(new LocalFolderDestination(Backups_).List(), r => r.Type == BackupType.PreRestore);
         AssertNoLeftovers();
+    }
 
-        // Into a new path there is nothing to roll back to: the restored file is removed.
-        var fresh = _temp["fresh.db"];
-        ex = Assert.Throws<BackupException>(() => Backups.Restore(new RestoreRequest { Record = record, Target = fresh }));
-        Assert.Equal("RestoreCheckFailed", ex.ErrorId);
-        Assert.False(File.Exists(fresh));
+    [Fact]
+    public void A_target_damaged_during_the_swap_is_rolled_back_from_the_safety_backup()
+    {
+        var record = Backups.Make(Db.Create(_temp["source.db"], customers: 300), Backups_);
+        var target = Db.Create(_temp["good.db"], customers: 25);
+        var before = Db.Dump(target);
+        // As a failing disk would: zeroes over the restored database's second page (a b-tree page).
+        // The hook is process-wide and test classes run in parallel: it touches only this test's targets.
+        RestoreOperation.AfterSwapForTesting = path =>
+        {
+            if (!path.StartsWith(_temp.Path, StringComparison.Ordinal)) return;
+            using var f = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite);
+            f.Position = 4096;
+            f.Write(new byte[4096]);
+        };
+        try
+        {
+            var ex = Assert.Throws<BackupException>(() => Backups.Restore(new RestoreRequest { Record = record, Target = target }));
+            Assert.Equal("RestoreCheckFailed", ex.ErrorId);
+            Assert.Contains("rolled back", ex.Message);
+            Assert.Equal(before, Db.Dump(target));
+
+            // Into a new path there is nothing to roll back to: the restored file is removed.
+            var fresh = _temp["fresh.db"];
+            ex = Assert.Throws<BackupException>(() => Backups.Restore(new RestoreRequest { Record = record, Target = fresh }));
+            Assert.Equal("RestoreCheckFailed", ex.ErrorId);
+            Assert.False(File.Exists(fresh));
+        }
+        finally
+        {
+            RestoreOperation.AfterSwapForTesting = null;
+        }
+        AssertNoLeftovers();
     }
 
     [Fact]

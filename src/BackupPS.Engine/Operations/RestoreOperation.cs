@@ -8,11 +8,12 @@ using BackupPS.Engine.Sources;
 namespace BackupPS.Engine.Operations;
 
 /// <summary>
-/// Restores a backup: verify while extracting to a scratch folder beside the target, take a PreRestore safety backup
-/// of the target, then replace the target atomically — through SQLite's backup API into the live database (other
-/// connections see the old or the new content, never a mix) or, if it does not exist yet, by rename — then
-/// PRAGMA integrity_check. Any failure before the swap leaves the target untouched; a failure after it rolls back
-/// from the safety backup.
+/// Restores a backup: verify while extracting to a scratch folder beside the target and PRAGMA integrity_check the
+/// extracted image, while a PreRestore safety backup of the target is taken alongside; then replace the target
+/// atomically — through SQLite's backup API into the live database (other connections see the old or the new
+/// content, never a mix) or, if it does not exist yet, by rename — and PRAGMA quick_check it. The full check runs
+/// before the swap so a bad image never touches the target; the pages swapped in are that image's, byte for byte.
+/// Any failure before the swap leaves the target untouched; a failed check after it rolls back from the safety backup.
 /// </summary>
 public static class RestoreOperation
 {
@@ -61,7 +62,7 @@ public static class RestoreOperation
         VerifyResult verification;
         try
         {
-            verification = VerifyOperation.Verify(plan.BackupPath, plan.Record, sink, quick: true, context);
+            verification = VerifyOperation.Verify(plan.BackupPath, plan.Record, sink, quick: false, context);
         }
         catch (Exception ex)
         {
@@ -217,22 +218,32 @@ public static class RestoreOperation
         catch (BackupException ex) when (ex.ErrorId == "NotASqliteDatabase") { return false; }
     }
 
-    /// <summary>integrity_check and row counts on the restored target; on failure, puts the safety backup back and throws.</summary>
+    /// <summary>Fault injection for tests: runs right after the swap, before the check (e.g. to damage the target as a failing disk would).</summary>
+    internal static Action<string>? AfterSwapForTesting { get; set; }
+
+    /// <summary>
+    /// quick_check on the swapped-in target; on failure, puts the safety backup back and throws. Row counts are not
+    /// compared here: the application may already be writing to the restored database.
+    /// </summary>
     private static string CheckRestored(RestorePlan plan, BackupRecord? safety, RestoreRequest request, OperationContext context)
     {
-        context.Verbose($"Running PRAGMA integrity_check on '{plan.DatabaseTarget}'.");
-        context.Report(new OperationProgress("Restoring", "PRAGMA integrity_check", 0, -1));
+        AfterSwapForTesting?.Invoke(plan.DatabaseTarget!);
+        context.Verbose($"Running PRAGMA quick_check on '{plan.DatabaseTarget}'.");
+        context.Report(new OperationProgress("Restoring", "PRAGMA quick_check", 0, -1));
         List<string> problems;
         try
         {
             using var connection = SqliteDatabase.Open(plan.DatabaseTarget!, SqliteOpenMode.ReadOnly, request.LockTimeout);
-            var messages = SqliteDatabase.CheckIntegrity(connection, quick: false);
+            var messages = SqliteDatabase.CheckIntegrity(connection, quick: true);
             problems = messages is ["ok"] ? [] : messages.Take(10).ToList();
-            problems.AddRange(RowCounts.Compare(plan.Manifest.Tables, SqliteDatabase.CountRows(connection, context.Cancellation)));
         }
         catch (SqliteException ex)
         {
             problems = [ex.Message];
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
         }
         if (problems.Count == 0) return "ok";
 
@@ -244,7 +255,7 @@ public static class RestoreOperation
         }
         else FileSystemSecurity.DeleteDatabaseFiles(plan.DatabaseTarget!);
         throw new BackupException("RestoreCheckFailed", BackupErrorKind.InvalidData,
-            $"The restored database '{plan.DatabaseTarget}' failed its check ({string.Join("; ", problems)}); {rolledBack}.", plan.DatabaseTarget);
+            $"The restored database '{plan.DatabaseTarget}' failed its check after the swap ({string.Join("; ", problems)}); {rolledBack}.", plan.DatabaseTarget);
     }
 
     private static void RollBack(BackupRecord safety, string target, TimeSpan lockTimeout, OperationContext context)
