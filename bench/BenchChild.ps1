@@ -34,12 +34,20 @@ Import-Module $ModulePath
 $importSeconds = $importClock.Elapsed.TotalSeconds
 $rssAfterImport = Get-PeakRssKiB
 
+# Bytes this process moved through read/write syscalls (/proc/self/io rchar, wchar; includes page-cache hits).
+function Get-IoBytes {
+    $io = @{ rchar = 0L; wchar = 0L }
+    foreach ($line in (Get-Content /proc/self/io -ErrorAction Ignore)) { $k, $v = $line -split ':\s*'; if ($io.ContainsKey($k)) { $io[$k] = [long]$v } }
+    $io
+}
+
 $log = [Collections.Generic.List[object]]::new()
 $outputs = [Collections.Generic.List[object]]::new()
 $errorText = $null
 $process = [Diagnostics.Process]::GetCurrentProcess()
 $process.Refresh()
 $cpu0 = $process.TotalProcessorTime
+$io0 = Get-IoBytes
 $startUnixMs = [DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds()
 $clock = [Diagnostics.Stopwatch]::StartNew()
 try {
@@ -66,6 +74,7 @@ try {
 }
 $seconds = $clock.Elapsed.TotalSeconds
 $endUnixMs = [DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds()
+$io1 = Get-IoBytes
 $process.Refresh()
 $cpuSeconds = ($process.TotalProcessorTime - $cpu0).TotalSeconds
 
@@ -96,6 +105,8 @@ if (-not $errorText) {
     CpuSeconds     = $cpuSeconds
     StartUnixMs    = $startUnixMs
     EndUnixMs      = $endUnixMs
+    ReadBytes      = $io1.rchar - $io0.rchar
+    WriteBytes     = $io1.wchar - $io0.wchar
     PeakRssKiB     = Get-PeakRssKiB
     RssAfterImportKiB = $rssAfterImport
     Verbose        = $log

@@ -133,7 +133,13 @@ function Q([string] $Path) { "'" + $Path.Replace("'", "'\''") + "'" }
 function Invoke-Reference {
     param([string] $Label, [string] $Script, [string] $Prep, [string] $StepsFile, [string[]] $StepNames)
     if ($Prep) { Invoke-Bash $Prep }
-    $r = Invoke-Timed -Label $Label -Command @('bash', '-c', "set -euo pipefail; $Script")
+    # /proc/$$/io of the shell includes its reaped children: the chain's read/write syscall bytes.
+    $ioFile = Join-Path $WorkDir 'ref.io'
+    Remove-Item $ioFile -ErrorAction Ignore
+    $r = Invoke-Timed -Label $Label -Command @('bash', '-c', "set -euo pipefail; $Script; awk '/^(rchar|wchar):/ { print `$2 }' /proc/`$`$/io > $(Q $ioFile)")
+    $io = if (Test-Path $ioFile) { @(Get-Content $ioFile | ForEach-Object { [long]$_ }) } else { @() }
+    $r | Add-Member ReadBytes ($io.Count -eq 2 ? $io[0] : $null)
+    $r | Add-Member WriteBytes ($io.Count -eq 2 ? $io[1] : $null)
     $r | Add-Member Steps ([ordered]@{})
     if ($r.ExitCode -ne 0) { $r | Add-Member Error "exit $($r.ExitCode): $($r.Output)"; Write-Log "  $Label FAILED: $($r.Error)"; return $r }
     $r | Add-Member Error $null
@@ -162,6 +168,8 @@ function Invoke-Ours {
     $r | Add-Member ProcessSeconds $r.Seconds
     $r | Add-Member ProcessCpuSeconds $r.CpuSeconds
     $r | Add-Member Child $child
+    $r | Add-Member ReadBytes ($child ? $child.ReadBytes : $null)
+    $r | Add-Member WriteBytes ($child ? $child.WriteBytes : $null)
     if ($child) {
         $r.Seconds = [double]$child.Seconds
         $r.CpuSeconds = [double]$child.CpuSeconds
@@ -259,6 +267,8 @@ function Summarize([object[]] $Results, [switch] $Process) {
         Seconds = if ($failed.Count -eq 0) { Get-Median @($ok | ForEach-Object { $Process ? $_.ProcessSeconds : $_.Seconds }) } else { $null }
         Cpu     = if ($failed.Count -eq 0) { Get-Median @($ok | ForEach-Object { $Process ? $_.ProcessCpuSeconds : $_.CpuSeconds }) } else { $null }
         RssKiB  = if ($ok.Count) { ($ok | Measure-Object RssKiB -Maximum).Maximum } else { $null }
+        Read    = if ($ok.Count) { Get-Median @($ok | ForEach-Object ReadBytes) } else { $null }
+        Written = if ($ok.Count) { Get-Median @($ok | ForEach-Object WriteBytes) } else { $null }
         All     = @($ok | ForEach-Object { $Process ? $_.ProcessSeconds : $_.Seconds })
     }
 }
@@ -420,6 +430,12 @@ try {
         Add-Line "| Verify (integrity_check) | $(F $sRefV.Cpu) | $(F $sOurV.Cpu) | $(FR $sOurV.Cpu $sRefV.Cpu) |"
         Add-Line "| Verify (quick_check / -Quick) | $(F $sRefQ.Cpu) | $(F $sOurQ.Cpu) | $(FR $sOurQ.Cpu $sRefQ.Cpu) |"
         Add-Line "| Restore | $(F $sRefR.Cpu) | $(F $sOurR.Cpu) | $(FR $sOurR.Cpu $sRefR.Cpu) |"
+        Add-Line
+        Add-Line '| I/O through read/write syscalls (MiB, median) | ref read | ref written | ours read | ours written |'
+        Add-Line '|---|---:|---:|---:|---:|'
+        foreach ($io in @(@('Backup', $sRefB, $sOurB), @('Verify', $sRefV, $sOurV), @('Verify quick', $sRefQ, $sOurQ), @('Restore', $sRefR, $sOurR))) {
+            Add-Line "| $($io[0]) | $(FM $io[1].Read) | $(FM $io[1].Written) | $(FM $io[2].Read) | $(FM $io[2].Written) |"
+        }
         Add-Line
         Add-Line ('Per-run seconds (spread): backup ref {0}; ours {1}; restore ref {2}; ours {3}.' -f
             (($sRefB.All | ForEach-Object { F $_ }) -join '/'), (($sOurB.All | ForEach-Object { F $_ }) -join '/'),
