@@ -17,7 +17,7 @@
 .EXAMPLE
     dotnet pwsh -NoProfile -File bench/Invoke-Benchmark.ps1 -ModulePath out/BackupPS
 .EXAMPLE
-    dotnet pwsh ./build.ps1 Bench -BenchArgs @{ SizesMiB = 100; Runs = 1 }
+    dotnet pwsh -NoProfile -Command './build.ps1 Bench -BenchArgs @{ SizesMiB = 100; Runs = 1 }'
 #>
 [CmdletBinding()]
 param(
