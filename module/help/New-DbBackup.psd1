@@ -100,7 +100,7 @@ How many seconds to wait when another process holds a lock on the database that 
 Shows the database, included paths and destination that would be backed up, without reading or writing anything.
 '@
         Credential       = @'
-PostgreSQL only: the user name and password to log in with (a PSCredential, e.g. from Get-Credential). It overrides a user or password in the URL. Without it the password comes from the URL or the connection string, or libpq's password file (PGPASSFILE or ~/.pgpass), which both Npgsql and pg_dump read. The password is never put on a command line: pg_dump gets it through a private 0600 password file named in its environment only, and it never appears in the manifest, the sidecar, verbose output or error messages.
+PostgreSQL only: the user name and password to log in with (a PSCredential, e.g. from Get-Credential). It overrides a user or password in the URL. Without it the password comes from the URL or the connection string, or libpq's password file (PGPASSFILE or ~/.pgpass), which both Npgsql and pg_dump read. The password is never put on a command line: pg_dump gets it through the PGPASSWORD variable of its own environment only, and it never appears in the manifest, the sidecar, verbose output or error messages.
 '@
         PgBinPath        = @'
 PostgreSQL only: the folder holding pg_dump and pg_restore (e.g. /usr/lib/postgresql/16/bin). Without it, pg_dump is found on PATH or in /usr/lib/postgresql/<version>/bin (the newest that is at least the server's major version). A pg_dump older than the server stops the backup with error PgDumpTooOld, naming both versions and what to install.

@@ -59,7 +59,7 @@ Restores without asking for confirmation, and allows overwriting a -Target file 
 Shows the targets that would be replaced and the backup that would be restored, without verifying or changing anything. The targets are resolved first, so target errors (TargetNotSqlite, TargetIsFolder, NoDatabaseInBackup) show up here too.
 '@
         Credential = @'
-PostgreSQL only: the user name and password for the target server (a PSCredential). Overrides a user or password in -Target. Otherwise the password comes from -Target, or PGPASSFILE/~/.pgpass. It reaches pg_restore only through a private 0600 password file, never its command line.
+PostgreSQL only: the user name and password for the target server (a PSCredential). Overrides a user or password in -Target. Otherwise the password comes from -Target, or PGPASSFILE/~/.pgpass. It reaches pg_restore only through PGPASSWORD in its own environment, never its command line.
 '@
         Jobs       = @'
 PostgreSQL only: the number of parallel pg_restore jobs (pg_restore --jobs) used to load the scratch database. 1 by default.

@@ -80,3 +80,9 @@ function Stop-TestPgCluster {
     try { Invoke-AsPgUser "$($Cluster.Bin)/pg_ctl" @('-D', $Cluster.Data, '-m', 'immediate', '-w', '-t', '60', 'stop') | Out-Null } catch { }
     Remove-Item -Recurse -Force $Cluster.Dir -ErrorAction SilentlyContinue
 }
+
+# The ErrorRecord a script block throws, or $null (as in CoreTestHelpers.ps1).
+function Get-ThrownError([scriptblock] $Script) {
+    $ErrorActionPreference = 'Continue'
+    try { & $Script | Out-Null; $null } catch { $_ }
+}

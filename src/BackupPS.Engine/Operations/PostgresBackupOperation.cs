@@ -106,8 +106,7 @@ public static class PostgresBackupOperation
         var args = new List<string> { "--format=custom", "--compress=0", "--snapshot=" + snapshot, "--no-password", "--file=" + dumpPath };
         args.AddRange(request.ExcludeTable.Select(t => "--exclude-table=" + t));
         args.AddRange(request.ExcludeTableData.Select(t => "--exclude-table-data=" + t));
-        using var passfile = new PostgresTools.PrivatePassfile(conn);
-        using var dump = PostgresTools.Start(pgDump, args, conn.ChildEnvironment(null, passfile.Path_), redirectStdout: true);
+        using var dump = PostgresTools.Start(pgDump, args, conn.ChildEnvironment(null), redirectStdout: true);
         var stderr = dump.StandardError.ReadToEndAsync();
         var stdout = dump.StandardOutput.ReadToEndAsync();
         List<TableRowCount> counts;

@@ -245,8 +245,7 @@ public static class PostgresRestoreOperation
         var args = new List<string> { "--dbname=" + database, "--exit-on-error", "--no-password" };
         if (jobs > 1) args.Add("--jobs=" + jobs);
         args.Add(dumpPath);
-        using var passfile = new PostgresTools.PrivatePassfile(server);
-        var (code, _, stderr) = PostgresTools.Run(pgRestore, args, server.ChildEnvironment(database, passfile.Path_), Timeout.InfiniteTimeSpan, context.Cancellation);
+        var (code, _, stderr) = PostgresTools.Run(pgRestore, args, server.ChildEnvironment(database), Timeout.InfiniteTimeSpan, context.Cancellation);
         if (code != 0) throw PostgresTools.ErrorFrom("pg_restore", stderr, server.Display(database));
         if (manifest.Postgres?.Owner is { } owner)
         {

@@ -177,16 +177,17 @@ public sealed class PostgresConnectionInfo
     }
 
     /// <summary>
-    /// The libpq environment for pg_dump/pg_restore: everything goes through PG* variables of the child (never argv);
-    /// an explicit password is written to <paramref name="privatePassfile"/> (0600) and named by PGPASSFILE.
+    /// The libpq environment for pg_dump/pg_restore: everything goes through PG* variables of the child (never argv).
+    /// An explicit password is PGPASSWORD in the child's environment only (/proc/&lt;pid&gt;/environ is readable by the
+    /// same user and root only, and unlike a password file nothing is left on disk if the process is killed).
+    /// Otherwise libpq finds it itself (PGPASSFILE, ~/.pgpass, an inherited PGPASSWORD).
     /// </summary>
-    internal Dictionary<string, string?> ChildEnvironment(string? database, string? privatePassfile)
+    internal Dictionary<string, string?> ChildEnvironment(string? database)
     {
         var env = new Dictionary<string, string?>
         {
             ["PGHOST"] = Host, ["PGPORT"] = Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["PGDATABASE"] = database ?? Database, ["PGAPPNAME"] = "BackupPS",
-            ["PGPASSWORD"] = null, // never inherited: the passfile below (or the user's own) is the only source
             ["PGSERVICE"] = null, ["PGOPTIONS"] = null,
         };
         if (Username is not null) env["PGUSER"] = Username;
@@ -195,16 +196,9 @@ public sealed class PostgresConnectionInfo
         if (SslCert is not null) env["PGSSLCERT"] = SslCert;
         if (SslKey is not null) env["PGSSLKEY"] = SslKey;
         if (ConnectTimeoutSec is not null) env["PGCONNECT_TIMEOUT"] = ConnectTimeoutSec.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        if (privatePassfile is not null) env["PGPASSFILE"] = privatePassfile;
-        else if (Passfile is not null) env["PGPASSFILE"] = Passfile;
+        if (Password is not null) env["PGPASSWORD"] = Encoding.UTF8.GetString(Password);
+        if (Passfile is not null) env["PGPASSFILE"] = Passfile;
         return env;
-    }
-
-    /// <summary>A passfile line matching any host/port/database/user: "*:*:*:*:password" with ':' and '\' escaped.</summary>
-    internal byte[] PassfileLine()
-    {
-        var pw = Encoding.UTF8.GetString(Password!).Replace("\\", "\\\\").Replace(":", "\\:");
-        return Encoding.UTF8.GetBytes("*:*:*:*:" + pw + "\n");
     }
 
     /// <summary>postgres://user@host:port/database — no password, ever. Used in the manifest, messages and output.</summary>

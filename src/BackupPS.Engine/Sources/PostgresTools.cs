@@ -7,8 +7,8 @@ namespace BackupPS.Engine.Sources;
 
 /// <summary>
 /// The PostgreSQL client programs (pg_dump, pg_restore): found in -PgBinPath, on PATH, or in the usual install folders
-/// (newest major first); run with the connection in PG* environment variables of the child only and a private 0600
-/// passfile for an explicit password, so nothing secret is ever on a command line.
+/// (newest major first); run with the connection in PG* environment variables of the child only and an explicit
+/// password in the child's PGPASSWORD, so nothing secret is ever on a command line.
 /// </summary>
 public static partial class PostgresTools
 {
@@ -151,29 +151,5 @@ public static partial class PostgresTools
         if (Regex.IsMatch(text, "No space left on device", RegexOptions.IgnoreCase))
             return new BackupException("DiskFull", BackupErrorKind.ResourceUnavailable, $"{program}: {firstLines}", where);
         return new BackupException("PostgresToolFailed", BackupErrorKind.InvalidData, $"{program} failed on {where}: {firstLines}", where);
-    }
-
-    /// <summary>A private (0600) passfile in a private folder for one child process; deleted on dispose.</summary>
-    internal sealed class PrivatePassfile : IDisposable
-    {
-        private readonly string? _dir;
-
-        public PrivatePassfile(PostgresConnectionInfo connection)
-        {
-            if (!connection.HasPassword) return;
-            _dir = Path.Combine(Path.GetTempPath(), ".backupps-pgpass-" + Guid.NewGuid().ToString("N"));
-            FileSystemSecurity.CreatePrivateDirectory(_dir);
-            Path_ = Path.Combine(_dir, "pgpass");
-            using var f = FileSystemSecurity.CreatePrivateFile(Path_, 0);
-            f.Write(connection.PassfileLine());
-        }
-
-        public string? Path_ { get; }
-
-        public void Dispose()
-        {
-            if (_dir is null) return;
-            try { Directory.Delete(_dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-        }
     }
 }
