@@ -46,7 +46,9 @@ public sealed class RestoreDbBackupCommand : BackupInputCmdlet
         foreach (var (record, path) in Backups())
         {
             var isPostgres = false;
-            Try(() => isPostgres = File.Exists(path) && PostgresRestoreOperation.IsPostgresBackup(record, path), path);
+            // An unreadable or damaged file is reported once, by the SQLite path below, as before.
+            try { isPostgres = File.Exists(path) && PostgresRestoreOperation.IsPostgresBackup(record, path); }
+            catch (Exception ex) when (ex is BackupException or IOException or UnauthorizedAccessException) { }
             if (isPostgres)
             {
                 RestorePostgres(record, path);
