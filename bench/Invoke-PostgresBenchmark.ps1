@@ -37,16 +37,16 @@ try {
     Psql postgres 'CHECKPOINT' | Out-Null
 
     $r = [ordered]@{}
-    $r['pg_dump -Fc'] = Time { Native "$pgbin/pg_dump" -Fc -d bench -f "$out/bench.dump" }
+    $r['pg_dump -Fc'] = Time { Native "$pgbin/pg_dump" -Fc --dbname=bench -f "$out/bench.dump" }
     $sizeFc = SizeOf "$out/bench.dump"
-    $r['pg_dump -Fd -j 2'] = Time { Native "$pgbin/pg_dump" -Fd -j 2 -d bench -f "$out/bench.dir" }
+    $r['pg_dump -Fd -j 2'] = Time { Native "$pgbin/pg_dump" -Fd -j 2 --dbname=bench -f "$out/bench.dir" }
     $sizeFd = SizeOf "$out/bench.dir"
     $backup = $null
     $r['New-DbBackup'] = Time { $script:backup = New-DbBackup -Database $url -Destination "$out/backups" }
     $sizeB = $backup.SizeBytes
 
     Psql postgres 'CREATE DATABASE bench_pgr' | Out-Null
-    $r['pg_restore -j 2 (into a new database)'] = Time { Native "$pgbin/pg_restore" -j 2 -d bench_pgr "$out/bench.dump" }
+    $r['pg_restore -j 2 (into a new database)'] = Time { Native "$pgbin/pg_restore" -j 2 --dbname=bench_pgr "$out/bench.dump" }
     $r['Restore-DbBackup -Jobs 2 (new database, incl. verify + row counts)'] = Time { $backup | Restore-DbBackup -Target "postgres://postgres@127.0.0.1:$Port/bench_new" -Jobs 2 -Force }
     $r['Restore-DbBackup -Jobs 2 (in place over bench: + PreRestore backup, swap, drop)'] = Time { $backup | Restore-DbBackup -Target $url -Jobs 2 -Force }
 
