@@ -30,6 +30,8 @@ New-DbBackup accepts database paths from the pipeline, as strings or as objects 
 The path of the SQLite database file to back up. Relative paths are resolved against the current PowerShell location, and ~ is expanded. Wildcards are not expanded.
 
 The file must exist and start with the SQLite header; an empty file, a folder or another kind of file is refused (errors NotASqliteDatabase, DatabaseIsDirectory, DatabaseNotFound). Omit -Database only for a Files backup (-Type Files with -IncludePath).
+
+PostgreSQL: a postgres:// or postgresql:// URL (as in DATABASE_URL, e.g. 'postgres://app@db:5432/assets?sslmode=require'; supported options sslmode, sslrootcert, sslcert, sslkey, passfile, host, port, user, dbname, connect_timeout) or an Npgsql connection string ('Host=db;Port=5432;Database=assets;Username=app'). A value that is a URL or has Host=/Database=-style keys is PostgreSQL; anything else is a SQLite path. Errors: PostgresUnreachable, PostgresAuthenticationFailed, DatabaseNotFound, PostgresPermissionDenied, PgDumpNotFound, PgDumpTooOld. The URL without its password is recorded as the backup's source (the default restore target).
 '@
             DefaultValue = 'None'
         }
@@ -96,6 +98,18 @@ How many seconds to wait when another process holds a lock on the database that 
         }
         WhatIf                  = @'
 Shows the database, included paths and destination that would be backed up, without reading or writing anything.
+'@
+        Credential       = @'
+PostgreSQL only: the user name and password to log in with (a PSCredential, e.g. from Get-Credential). It overrides a user or password in the URL. Without it the password comes from the URL or the connection string, or libpq's password file (PGPASSFILE or ~/.pgpass), which both Npgsql and pg_dump read. The password is never put on a command line: pg_dump gets it through the PGPASSWORD variable of its own environment only, and it never appears in the manifest, the sidecar, verbose output or error messages.
+'@
+        PgBinPath        = @'
+PostgreSQL only: the folder holding pg_dump and pg_restore (e.g. /usr/lib/postgresql/16/bin). Without it, pg_dump is found on PATH or in /usr/lib/postgresql/<version>/bin (the newest that is at least the server's major version). A pg_dump older than the server stops the backup with error PgDumpTooOld, naming both versions and what to install.
+'@
+        ExcludeTable     = @'
+PostgreSQL only: pg_dump --exclude-table patterns (e.g. 'public.audit_*'): these tables are left out of the backup entirely. The manifest records the patterns; excluded tables have no row count.
+'@
+        ExcludeTableData = @'
+PostgreSQL only: pg_dump --exclude-table-data patterns: the tables' definitions are backed up but not their rows (e.g. caches or logs). The manifest records the patterns; such tables have no row count.
 '@
     }
 
@@ -189,6 +203,11 @@ New-DbBackup -Type Files -IncludePath /etc/myapp -Name myapp-config -Destination
             Remarks = @'
 A Files backup holds no database. -Name sets the name used in the file name and in Get-DbBackup -DatabaseName; without it, the name would be that of the first included item (myapp).
 '@
+        }
+        @{
+            Title   = 'Back up a PostgreSQL database given by a URL'
+            Code    = '$cred = Get-Credential app; New-DbBackup -Database ''postgres://app@db.internal:5432/assets'' -Credential $cred -Destination ./backups -ExcludeTableData ''public.sessions'''
+            Remarks = 'Dumps the database with pg_dump (custom format, its own compression off) inside one REPEATABLE READ snapshot whose exact per-table row counts go into the manifest, and compresses the dump with zstd into one backup file. The rows of public.sessions are not backed up. Parallel dump (directory format, -Jobs) is not implemented: the dump runs as one pg_dump process.'
         }
     )
 

@@ -29,6 +29,8 @@ The path of a backup file to restore. The file does not need a sidecar: its mani
 The database file to restore into, instead of the path the database was backed up from. Use it to restore into a copy for inspection or to migrate a database to another path or machine. The folder is created if needed. If the file exists, it must be a SQLite database (error TargetNotSqlite otherwise, unless -Force) and it is replaced in place after a safety backup; a folder is refused (TargetIsFolder). A backup without a database (type Files) does not accept -Target (NoDatabaseInBackup); use -FilesTarget.
 
 -Target moves only the database: the files of a Full backup still go back to their original places unless -FilesTarget is given too.
+
+For a PostgreSQL backup, -Target is a postgres:// URL or Npgsql connection string naming the target database (default: the URL the backup was made from, without password). The database is restored into a scratch database <db>_backupps_restore_<id> on that server, its row counts are checked against the manifest, and it is renamed into place; a missing target database is thereby created, so restoring under another name or onto another server (migration) works. An existing target gets a PreRestore safety backup first (a normal listed PostgreSQL backup in the backup's folder or -SafetyBackupDestination); the target and the scratch database are swapped by two renames in one transaction and the old database is dropped. Open sessions on the target stop the restore with TargetInUse unless -Force, which terminates them (pg_terminate_backend). Objects keep their owners and privileges, so the roles must exist on the target server.
 '@
             DefaultValue = 'The original path of the backed-up database'
         }
@@ -55,6 +57,15 @@ Restores without asking for confirmation, and allows overwriting a -Target file 
 '@
         WhatIf                  = @'
 Shows the targets that would be replaced and the backup that would be restored, without verifying or changing anything. The targets are resolved first, so target errors (TargetNotSqlite, TargetIsFolder, NoDatabaseInBackup) show up here too.
+'@
+        Credential = @'
+PostgreSQL only: the user name and password for the target server (a PSCredential). Overrides a user or password in -Target. Otherwise the password comes from -Target, or PGPASSFILE/~/.pgpass. It reaches pg_restore only through PGPASSWORD in its own environment, never its command line.
+'@
+        Jobs       = @'
+PostgreSQL only: the number of parallel pg_restore jobs (pg_restore --jobs) used to load the scratch database. 1 by default.
+'@
+        PgBinPath  = @'
+PostgreSQL only: the folder holding pg_restore and pg_dump (for the PreRestore safety backup). Without it they are found on PATH or in /usr/lib/postgresql/<version>/bin. A pg_restore older than the pg_dump that wrote the backup stops with error PgRestoreTooOld; a backup from a newer PostgreSQL major version than the target server stops with PostgresVersionMismatch.
 '@
     }
 
@@ -136,6 +147,11 @@ catch {
             Remarks = @'
 -ErrorAction Stop makes the per-backup errors catchable, and the terminating ones are caught in any case. The error id is the part of FullyQualifiedErrorId before the comma (for example "RestoreCheckFailed,BackupPS.Cmdlets.RestoreDbBackupCommand"). The error record is saved in $err because inside switch, $_ is the value being switched on. In each of the cases handled, the database is either unchanged or back in its previous state.
 '@
+        }
+        @{
+            Title   = 'Restore a PostgreSQL backup into another database (migration)'
+            Code    = 'Get-DbBackup ./backups -DatabaseName assets -Latest | Restore-DbBackup -Target ''postgres://admin@localhost/assets_copy'' -Jobs 2 -Force'
+            Remarks = 'Restores into a scratch database on the target server with pg_restore -j 2, checks every table''s row count against the manifest, and renames it to assets_copy (created if missing). If assets_copy existed, a PreRestore backup of it is taken first, its open sessions are terminated (-Force), the two databases are swapped by renames in one transaction, and the old one is dropped. Any failure before the swap drops the scratch database and leaves the target as it was.'
         }
     )
 

@@ -29,6 +29,21 @@ Paths of backup files to verify. A backup file without a sidecar can be verified
         Quick       = @'
 Runs PRAGMA quick_check instead of PRAGMA integrity_check on the decompressed database. quick_check is several times faster on large databases but does not check that indexes match their tables. The checksums and row counts are verified either way.
 '@
+        RestoreTest = @'
+PostgreSQL only: after the checks, restores the backup into a throwaway database on the -Server you name (pg_restore), compares every table's row count with the manifest, and drops the database again. The outcome is the RestoreTest check; its time and result are recorded in the sidecar (restoreTestedUtc, restoreTestPassed). For a PostgreSQL backup, the DumpList check (pg_restore --list parses the dump) replaces SQLite's IntegrityCheck and RowCounts checks.
+'@
+        Server      = @'
+With -RestoreTest: a postgres:// URL or Npgsql connection string of the server to restore on (the database part is ignored). The role needs CREATEDB.
+'@
+        Credential  = @'
+With -RestoreTest: the user name and password for -Server (a PSCredential); otherwise the password comes from the URL or PGPASSFILE/~/.pgpass.
+'@
+        PgBinPath   = @'
+With -RestoreTest: the folder holding pg_restore. Without it, pg_restore is found on PATH or in /usr/lib/postgresql/<version>/bin.
+'@
+        Jobs        = @'
+With -RestoreTest: the number of parallel pg_restore jobs. 1 by default.
+'@
     }
 
     Inputs       = @(
@@ -88,6 +103,11 @@ if ($results | Where-Object { -not $_.Passed }) { exit 1 }
             Remarks = @'
 -Quick uses PRAGMA quick_check, which skips the index consistency check, to keep a frequent job short. The exit code 1 makes the scheduler (cron, systemd, Task Scheduler) report the failure.
 '@
+        }
+        @{
+            Title   = 'Prove a PostgreSQL backup restores'
+            Code    = 'Get-DbBackup ./backups -DatabaseName assets -Latest | Test-DbBackup -RestoreTest -Server ''postgres://admin@localhost/postgres'''
+            Remarks = 'Verifies the checksums, checks that pg_restore --list reads the dump, restores it into a throwaway database on localhost, compares the row counts with the manifest and drops that database. The result is recorded in the backup''s sidecar.'
         }
     )
 

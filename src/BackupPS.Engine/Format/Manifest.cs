@@ -30,6 +30,8 @@ public sealed class Manifest
     /// <summary>Absolute path of the database when it was backed up; the default restore target.</summary>
     public string? SourcePath { get; set; }
     public SqliteInfo? Sqlite { get; set; }
+    /// <summary>PostgreSQL backups (engine "PostgreSQL"): server, pg_dump, encoding, extensions; see PostgresManifest.cs.</summary>
+    public PostgresInfo? Postgres { get; set; }
     public List<TableRowCount> Tables { get; set; } = [];
     /// <summary>The -IncludePath roots: archive folder under files/ and the absolute path they came from.</summary>
     public List<FileRoot> FileRoots { get; set; } = [];

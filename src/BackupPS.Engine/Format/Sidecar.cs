@@ -16,5 +16,8 @@ public sealed class Sidecar
     public bool Encrypted { get; set; }
     public DateTimeOffset? LastVerifiedUtc { get; set; }
     public bool? LastVerificationPassed { get; set; }
+    /// <summary>PostgreSQL: when Test-DbBackup -RestoreTest last restored this backup into a throwaway database, and whether it passed.</summary>
+    public DateTimeOffset? RestoreTestedUtc { get; set; }
+    public bool? RestoreTestPassed { get; set; }
     public Manifest Manifest { get; set; } = new();
 }

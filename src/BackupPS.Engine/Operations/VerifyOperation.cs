@@ -85,7 +85,11 @@ public static class VerifyOperation
             CheckFile(result, record, contents);
             result.Pass("Archive", $"{contents.Compression} stream and tar structure intact; manifest format {contents.Manifest.FormatVersion}.");
             CheckEntries(result, record, contents);
-            if (result.Passed && contents.Manifest.DatabaseEntry is not null) CheckDatabase(result, sink.DatabasePath, quick, context);
+            if (result.Passed && contents.Manifest.DatabaseEntry is not null)
+            {
+                if (contents.Manifest.Engine == PostgresBackupOperation.EngineName) PostgresVerify.CheckDump(result, sink.DatabasePath, context);
+                else CheckDatabase(result, sink.DatabasePath, quick, context);
+            }
         }
         result.Duration = clock.Elapsed;
         result.VerifiedUtc = DateTimeOffset.UtcNow;

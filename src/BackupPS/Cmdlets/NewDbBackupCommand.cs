@@ -47,8 +47,29 @@ public sealed class NewDbBackupCommand : DbBackupCmdlet
     [ValidateRange(0, 86400)]
     public int LockTimeoutSec { get; set; } = 30;
 
+    [Parameter]
+    [Credential]
+    public PSCredential? Credential { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? PgBinPath { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[] ExcludeTable { get; set; } = [];
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[] ExcludeTableData { get; set; } = [];
+
     protected override void ProcessRecord()
     {
+        if (BackupPS.Engine.Sources.PostgresConnectionInfo.IsPostgres(Database))
+        {
+            ProcessPostgres();
+            return;
+        }
         var request = new BackupRequest
         {
             DatabasePath = Database is null ? null : ResolvePath(Database),
@@ -65,5 +86,33 @@ public sealed class NewDbBackupCommand : DbBackupCmdlet
         var what = string.Join(", ", new[] { request.DatabasePath }.Concat(request.IncludePaths).Where(p => p is not null));
         if (!ShouldProcess($"{what} -> {request.Destination}", "Back up")) return;
         Try(() => WriteObject(DbBackup.From(RunEngine(context => BackupOperation.Run(request, context)))), request.DatabasePath ?? what);
+    }
+
+    private void ProcessPostgres()
+    {
+        var shown = BackupPS.Engine.Sources.PostgresConnectionInfo.Redact(Database!);
+        Try(() =>
+        {
+            if (IncludePath.Length > 0)
+                throw new BackupPS.Engine.BackupException("InvalidBackupType", BackupPS.Engine.BackupErrorKind.InvalidArgument, "-IncludePath is not supported with a PostgreSQL -Database; back up the files separately.", shown);
+            var (user, password) = PostgresCmdletSupport.FromCredential(Credential);
+            var connection = BackupPS.Engine.Sources.PostgresConnectionInfo.Parse(Database!, user, password);
+            var request = new PostgresBackupRequest
+            {
+                Connection = connection,
+                Destination = ResolvePath(Destination),
+                Type = Type is null ? BackupType.Database : Enum.Parse<BackupType>(Type.Value.ToString()),
+                Name = Name,
+                Description = Description,
+                Tags = Tag,
+                Compression = Enum.Parse<CompressionKind>(Compression.ToString()),
+                CompressionLevel = CompressionLevel,
+                PgBinPath = PgBinPath is null ? null : ResolvePath(PgBinPath),
+                ExcludeTable = ExcludeTable,
+                ExcludeTableData = ExcludeTableData,
+            };
+            if (!ShouldProcess($"{connection.Display()} -> {request.Destination}", "Back up")) return;
+            WriteObject(DbBackup.From(RunEngine(context => PostgresBackupOperation.Run(request, context))));
+        }, shown);
     }
 }

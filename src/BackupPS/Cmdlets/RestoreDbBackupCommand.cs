@@ -29,10 +29,31 @@ public sealed class RestoreDbBackupCommand : BackupInputCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    [Parameter]
+    [Credential]
+    public PSCredential? Credential { get; set; }
+
+    [Parameter]
+    [ValidateRange(1, 64)]
+    public int Jobs { get; set; } = 1;
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? PgBinPath { get; set; }
+
     protected override void ProcessRecord()
     {
         foreach (var (record, path) in Backups())
         {
+            var isPostgres = false;
+            // An unreadable or damaged file is reported once, by the SQLite path below, as before.
+            try { isPostgres = File.Exists(path) && PostgresRestoreOperation.IsPostgresBackup(record, path); }
+            catch (Exception ex) when (ex is BackupException or IOException or UnauthorizedAccessException) { }
+            if (isPostgres)
+            {
+                RestorePostgres(record, path);
+                continue;
+            }
             var request = new RestoreRequest
             {
                 Record = record,
@@ -59,5 +80,22 @@ public sealed class RestoreDbBackupCommand : BackupInputCmdlet
                 WriteObject(DbRestoreResult.From(RunEngine(context => RestoreOperation.Run(plan, request, context))));
             }, path);
         }
+    }
+
+    private void RestorePostgres(BackupPS.Engine.Model.BackupRecord? record, string path)
+    {
+        Try(() =>
+        {
+            var (user, password) = PostgresCmdletSupport.FromCredential(Credential);
+            var request = PostgresRestoreRequest.Create(record, path, Target, user, password,
+                SafetyBackupDestination is null ? null : ResolvePath(SafetyBackupDestination), Force, Jobs, PgBinPath is null ? null : ResolvePath(PgBinPath));
+            var (plan, target) = PostgresRestoreOperation.Plan(request);
+            if (!_targetsRestored.Add(plan.DatabaseTarget!))
+                throw new BackupException("MultipleBackupsForOneTarget", BackupErrorKind.InvalidArgument,
+                    $"More than one backup was piped to restore into '{plan.Describe()}'; only the first was restored. Pick one, e.g. with Get-DbBackup -Latest -DatabaseName <name>.", path);
+            var action = $"Replace with backup {plan.Manifest.Id} of '{plan.Manifest.DatabaseName}' from {plan.Manifest.CreatedUtc.LocalDateTime:yyyy-MM-dd HH:mm:ss} (a PreRestore safety backup is taken first)";
+            if (!(Force && !IsWhatIf) && !ShouldProcess(plan.Describe(), action)) return;
+            WriteObject(DbRestoreResult.From(RunEngine(context => PostgresRestoreOperation.Run(plan, target, request, context))));
+        }, path);
     }
 }

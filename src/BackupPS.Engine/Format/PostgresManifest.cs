@@ -1,0 +1,30 @@
+namespace BackupPS.Engine.Format;
+
+/// <summary>Facts of a PostgreSQL backup, recorded in the manifest under "postgres". No password, ever.</summary>
+public sealed class PostgresInfo
+{
+    /// <summary>server_version of the source server, e.g. "15.18 (Debian 15.18-0+deb12u1)".</summary>
+    public string ServerVersion { get; set; } = "";
+    public int ServerVersionNum { get; set; }
+    /// <summary>Version of the pg_dump that wrote the dump, e.g. "15.18".</summary>
+    public string PgDumpVersion { get; set; } = "";
+    /// <summary>"custom": pg_dump -Fc -Z0 (the archive's zstd compresses it).</summary>
+    public string DumpFormat { get; set; } = "custom";
+    /// <summary>pg_database_size at backup time.</summary>
+    public long DatabaseSizeBytes { get; set; }
+    public string Encoding { get; set; } = "";
+    public string Collation { get; set; } = "";
+    public string Ctype { get; set; } = "";
+    public string? Owner { get; set; }
+    public List<PostgresExtension> Extensions { get; set; } = [];
+    /// <summary>True: the table row counts were taken by count(*) inside the dump's own snapshot (exact).</summary>
+    public bool RowCountsExact { get; set; }
+    public List<string> ExcludeTable { get; set; } = [];
+    public List<string> ExcludeTableData { get; set; } = [];
+}
+
+public sealed class PostgresExtension
+{
+    public string Name { get; set; } = "";
+    public string Version { get; set; } = "";
+}

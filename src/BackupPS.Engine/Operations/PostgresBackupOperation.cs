@@ -1,0 +1,187 @@
+using System.Diagnostics;
+using Npgsql;
+using BackupPS.Engine.Compression;
+using BackupPS.Engine.Destinations;
+using BackupPS.Engine.Format;
+using BackupPS.Engine.Model;
+using BackupPS.Engine.Native;
+using BackupPS.Engine.Sources;
+
+namespace BackupPS.Engine.Operations;
+
+/// <summary>What New-DbBackup asks for when -Database is a PostgreSQL URL or connection string.</summary>
+public sealed class PostgresBackupRequest
+{
+    public required PostgresConnectionInfo Connection { get; init; }
+    public required string Destination { get; init; }
+    public BackupType Type { get; init; } = BackupType.Database;
+    public string? Name { get; init; }
+    public string? Description { get; init; }
+    public IReadOnlyList<string> Tags { get; init; } = [];
+    public CompressionKind Compression { get; init; } = CompressionKind.Zstd;
+    public int? CompressionLevel { get; init; }
+    public string? PgBinPath { get; init; }
+    public IReadOnlyList<string> ExcludeTable { get; init; } = [];
+    public IReadOnlyList<string> ExcludeTableData { get; init; } = [];
+}
+
+/// <summary>
+/// Backs up a PostgreSQL database: a REPEATABLE READ transaction exports its snapshot; pg_dump -Fc -Z0 --snapshot dumps
+/// exactly that state into a private temporary file in the destination while the same transaction counts every
+/// table's rows (exact counts of the dumped state); then the dump is streamed into the archive (tar → zstd → SHA-256 →
+/// file) like a SQLite snapshot. The temporary file exists because a tar entry's size precedes its data.
+/// </summary>
+public static class PostgresBackupOperation
+{
+    public const string EngineName = "PostgreSQL";
+    public const string DumpExtension = ".pgdump";
+
+    public static BackupRecord Run(PostgresBackupRequest request, OperationContext context)
+    {
+        if (request.Type is not (BackupType.Database or BackupType.PreRestore))
+            throw new BackupException("InvalidBackupType", BackupErrorKind.InvalidArgument,
+                $"A PostgreSQL backup is a Database backup; -Type {request.Type} and -IncludePath are not supported with a PostgreSQL -Database.", request.Type);
+        var conn = request.Connection;
+        if (string.IsNullOrEmpty(conn.Database))
+            throw new BackupException("DatabaseNotFound", BackupErrorKind.InvalidArgument, $"The connection {conn.Display()} names no database. Add it to the URL (postgres://host/dbname) or Database= of the connection string.", conn.Display());
+        var destination = new LocalFolderDestination(request.Destination);
+        destination.EnsureWritable();
+        StaleTemporaryFiles.Clean(destination.Root, context);
+
+        var databaseName = BackupNaming.SafeName(string.IsNullOrWhiteSpace(request.Name) ? conn.Database : request.Name);
+        var manifest = NewManifest(request, databaseName);
+        var fileName = BackupNaming.FileName(databaseName, manifest.CreatedUtc, manifest.Id, request.Compression);
+        var finalPath = destination.PathOf(fileName);
+        var partialPath = finalPath + BackupNaming.PartialSuffix;
+        var dumpPath = destination.PathOf("." + fileName + ".snapshot" + BackupNaming.PartialSuffix);
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            context.Verbose($"Connecting to {conn.Display()}.");
+            context.Report(new OperationProgress("Backing up " + databaseName, "Dumping with pg_dump", 0, -1));
+            using (var pg = PostgresServer.Open(conn, cancel: context.Cancellation))
+            {
+                manifest.Postgres = Dump(pg, conn, request, dumpPath, manifest, context);
+            }
+            context.Verbose($"pg_dump finished in {clock.Elapsed.TotalSeconds:0.00} s ({new FileInfo(dumpPath).Length} bytes); writing '{partialPath}'.");
+            var (size, sha256) = WriteArchive(partialPath, manifest, dumpPath, request, context);
+            FileSystemSecurity.DeleteQuietly(dumpPath);
+            File.Move(partialPath, finalPath);
+            PosixFs.SyncDirectory(destination.Root);
+            var sidecar = new Sidecar { BackupFile = fileName, SizeBytes = size, Sha256 = sha256, Manifest = manifest };
+            LocalFolderDestination.WriteSidecar(finalPath, sidecar);
+            context.Verbose($"Backup '{fileName}' complete: {size} bytes, SHA-256 {sha256}, {clock.Elapsed.TotalSeconds:0.00} s.");
+            return new BackupRecord(finalPath, sidecar);
+        }
+        catch (Exception ex)
+        {
+            FileSystemSecurity.DeleteQuietly(partialPath);
+            FileSystemSecurity.DeleteQuietly(dumpPath);
+            if (File.Exists(finalPath) && !File.Exists(BackupNaming.SidecarPath(finalPath))) FileSystemSecurity.DeleteQuietly(finalPath);
+            if (ex is OperationCanceledException) context.ThrowIfCancelled();
+            if (PostgresServer.MapError(ex, conn.Display()) is { } mapped && ex is not BackupException) throw mapped;
+            if (IoErrors.FromWrite(ex, destination.Root) is { } error) throw error;
+            throw;
+        }
+    }
+
+    private static PostgresInfo Dump(NpgsqlConnection pg, PostgresConnectionInfo conn, PostgresBackupRequest request, string dumpPath, Manifest manifest, OperationContext context)
+    {
+        using var tx = pg.BeginTransaction(System.Data.IsolationLevel.RepeatableRead);
+        PostgresServer.Execute(pg, "SET TRANSACTION READ ONLY", tx);
+        string snapshot;
+        using (var cmd = new NpgsqlCommand("SELECT pg_export_snapshot()", pg, tx)) snapshot = (string)cmd.ExecuteScalar()!;
+        var info = PostgresServer.Inspect(pg, tx);
+        var serverMajor = info.ServerVersionNum / 10000;
+        var (pgDump, dumpVersion, dumpMajor) = PostgresTools.Find("pg_dump", request.PgBinPath, serverMajor);
+        if (dumpMajor < serverMajor)
+            throw new BackupException("PgDumpTooOld", BackupErrorKind.ResourceUnavailable,
+                $"pg_dump {dumpVersion} ('{pgDump}') is older than the server ({info.ServerVersion}) and cannot dump it. Install the PostgreSQL {serverMajor} client programs or newer (Debian/Ubuntu: apt install postgresql-client-{serverMajor}) and give -PgBinPath if they are not on PATH.", pgDump);
+        info.PgDumpVersion = dumpVersion;
+        info.ExcludeTable = [.. request.ExcludeTable];
+        info.ExcludeTableData = [.. request.ExcludeTableData];
+        var tables = PostgresServer.Tables(pg, tx);
+        context.Verbose($"Server {info.ServerVersion}, {info.DatabaseSizeBytes} bytes, snapshot {snapshot}; dumping with {pgDump} ({dumpVersion}).");
+
+        var args = new List<string> { "--format=custom", "--compress=0", "--snapshot=" + snapshot, "--no-password", "--file=" + dumpPath };
+        args.AddRange(request.ExcludeTable.Select(t => "--exclude-table=" + t));
+        args.AddRange(request.ExcludeTableData.Select(t => "--exclude-table-data=" + t));
+        using var dump = PostgresTools.Start(pgDump, args, conn.ChildEnvironment(null), redirectStdout: true);
+        var stderr = dump.StandardError.ReadToEndAsync();
+        var stdout = dump.StandardOutput.ReadToEndAsync();
+        List<TableRowCount> counts;
+        try
+        {
+            // Same transaction, same snapshot as pg_dump: the counts are those of the dumped state, exactly.
+            counts = PostgresServer.CountRows(pg, tx, tables, context.Cancellation);
+            PostgresTools.WaitOrKill(dump, Timeout.InfiniteTimeSpan, context.Cancellation);
+        }
+        catch
+        {
+            try { dump.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+            throw;
+        }
+        if (dump.ExitCode != 0) throw PostgresTools.ErrorFrom("pg_dump", stderr.GetAwaiter().GetResult(), conn.Display());
+        tx.Commit();
+
+        // Only tables whose data is in the dump keep a count (-ExcludeTable / -ExcludeTableData, unlogged-data rules).
+        var dumped = PostgresVerify.TableDataEntries(dumpPath, request.PgBinPath, context);
+        manifest.Tables = counts.Where(c => dumped.Contains(c.Name)).ToList();
+        info.RowCountsExact = true;
+        manifest.Entries.Add(new ManifestEntry
+        {
+            Path = Manifest.DatabaseFolder + BackupNaming.SafeName(conn.Database) + DumpExtension,
+            Kind = EntryKind.Database,
+            Size = new FileInfo(dumpPath).Length,
+            Mode = "0600",
+            ModifiedUtc = manifest.CreatedUtc,
+        });
+        return info;
+    }
+
+    private static (long Size, string Sha256) WriteArchive(string partialPath, Manifest manifest, string dumpPath, PostgresBackupRequest request, OperationContext context)
+    {
+        var meter = new ProgressMeter(context, "Backing up " + manifest.DatabaseName, manifest.Entries.Sum(e => e.Size)) { Status = "Compressing" };
+        using var file = FileSystemSecurity.CreatePrivateFile(partialPath, bufferSize: 0);
+        using var hashing = new HashingStream(file, leaveOpen: true);
+        var compressor = Codec.CreateCompressor(request.Compression, hashing, request.CompressionLevel);
+        try
+        {
+            var tar = new TarWriter(compressor);
+            tar.WriteFile(Manifest.EntryName, FormatJson.Serialize(manifest), 0x180, manifest.CreatedUtc);
+            var entry = manifest.DatabaseEntry!;
+            using (var dump = new FileStream(dumpPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan))
+                entry.Sha256 = tar.WriteFile(entry.Path, entry.Size, 0x180, entry.ModifiedUtc, dump, n => { meter.Add(n); context.Cancellation.ThrowIfCancellationRequested(); });
+            tar.WriteFile(Manifest.ChecksumsEntryName, BackupOperation.ChecksumsFile(manifest), 0x180, manifest.CreatedUtc);
+            tar.Finish();
+            Codec.Finish(compressor);
+        }
+        finally
+        {
+            compressor.Dispose();
+        }
+        file.Flush(flushToDisk: true);
+        return (hashing.BytesProcessed, hashing.GetHashHex());
+    }
+
+    private static Manifest NewManifest(PostgresBackupRequest request, string databaseName)
+    {
+        var created = DateTimeOffset.UtcNow;
+        return new Manifest
+        {
+            Id = Guid.NewGuid(),
+            Engine = EngineName,
+            DatabaseName = databaseName,
+            Type = request.Type,
+            Description = request.Description,
+            Tags = [.. request.Tags],
+            CreatedUtc = new DateTimeOffset(created.Ticks - created.Ticks % TimeSpan.TicksPerMillisecond, TimeSpan.Zero),
+            Host = Environment.MachineName,
+            User = Environment.UserName,
+            Tool = "BackupPS",
+            ToolVersion = BackupOperation.ToolVersion,
+            Compression = request.Compression.ToString().ToLowerInvariant(),
+            SourcePath = request.Connection.Display(),
+        };
+    }
+}

@@ -1,0 +1,271 @@
+using System.Diagnostics;
+using Npgsql;
+using BackupPS.Engine.Destinations;
+using BackupPS.Engine.Format;
+using BackupPS.Engine.Model;
+using BackupPS.Engine.Sources;
+
+namespace BackupPS.Engine.Operations;
+
+/// <summary>What Restore-DbBackup asks for when the backup is a PostgreSQL one.</summary>
+public sealed class PostgresRestoreRequest
+{
+    public BackupRecord? Record { get; init; }
+    public string? Path { get; init; }
+    /// <summary>postgres:// URL or connection string of the target database; null = where the backup came from.</summary>
+    public string? Target { get; init; }
+    public string? Username { get; init; }
+    internal byte[]? Password { get; init; }
+    public string? SafetyBackupDestination { get; init; }
+    public bool Force { get; init; }
+    public int Jobs { get; init; } = 1;
+    public string? PgBinPath { get; init; }
+
+    public static PostgresRestoreRequest Create(BackupRecord? record, string? path, string? target, string? username, byte[]? password,
+        string? safetyBackupDestination, bool force, int jobs, string? pgBinPath) => new()
+    {
+        Record = record, Path = path, Target = target, Username = username, Password = password,
+        SafetyBackupDestination = safetyBackupDestination, Force = force, Jobs = jobs, PgBinPath = pgBinPath,
+    };
+}
+
+/// <summary>
+/// Restores a PostgreSQL backup atomically: verify + extract the dump; pg_restore it into a new scratch database on the
+/// target server (-j N) while a PreRestore safety backup of the current target is taken alongside; compare every
+/// table's row count with the manifest; then swap by renames in one transaction (target → &lt;db&gt;_backupps_old_&lt;id&gt;,
+/// scratch → target) and drop the old database. Any failure before the swap drops the scratch database: the target
+/// is untouched. Sessions on the target stop the restore (TargetInUse) unless Force, which terminates them.
+/// </summary>
+public static class PostgresRestoreOperation
+{
+    public static bool IsPostgresBackup(BackupRecord? record, string path) =>
+        (record?.Manifest ?? ManifestPeek.Read(path)).Engine == PostgresBackupOperation.EngineName;
+
+    public static (RestorePlan Plan, PostgresConnectionInfo Target) Plan(PostgresRestoreRequest request)
+    {
+        var record = request.Record ?? BackupLocator.FromPath(request.Path ?? throw new ArgumentException("Record or Path is required."));
+        var path = record?.Path ?? System.IO.Path.GetFullPath(request.Path!);
+        var manifest = record?.Manifest ?? ManifestPeek.Read(path);
+        var targetText = request.Target ?? manifest.SourcePath
+            ?? throw new BackupException("TargetRequired", BackupErrorKind.InvalidArgument, $"The backup '{path}' does not record where its database came from. Give -Target.", path);
+        if (!PostgresConnectionInfo.IsPostgres(targetText))
+            throw new BackupException("TargetNotPostgres", BackupErrorKind.InvalidArgument,
+                $"'{path}' is a PostgreSQL backup; -Target must be a postgres:// URL or an Npgsql connection string, not '{PostgresConnectionInfo.Redact(targetText)}'.", path);
+        var target = PostgresConnectionInfo.Parse(targetText, request.Username, request.Password);
+        if (string.IsNullOrEmpty(target.Database)) target = target.WithDatabase(PostgresConnectionInfo.Parse(manifest.SourcePath ?? "postgres://localhost/" + manifest.DatabaseName).Database);
+        return (new RestorePlan(record, path, manifest, target.Display(), []), target);
+    }
+
+    public static RestoreResult Run(RestorePlan plan, PostgresConnectionInfo target, PostgresRestoreRequest request, OperationContext context)
+    {
+        var clock = Stopwatch.StartNew();
+        var result = new RestoreResult { Plan = plan };
+        var db = target.Database;
+        var shortId = Guid.NewGuid().ToString("N")[..8];
+        var scratchDb = $"{PostgresVerify.Truncate(db)}_backupps_restore_{shortId}";
+        var oldDb = $"{PostgresVerify.Truncate(db)}_backupps_old_{shortId}";
+
+        // 1. Before anything heavy: reachable, versions compatible, target not in use (unless -Force).
+        bool targetExists;
+        using (var m = PostgresServer.OpenMaintenance(target, context.Cancellation))
+        {
+            CheckServerVersion(target, plan.Manifest, request.PgBinPath, context, m);
+            targetExists = PostgresServer.DatabaseExists(m, db);
+            if (targetExists) EnsureNotInUse(m, target, request.Force, context, terminate: false);
+            WarnLeftovers(m, db, context);
+        }
+
+        var workDir = System.IO.Path.GetDirectoryName(plan.BackupPath)!;
+        using var scratch = NewScratch(workDir);
+        var sink = new ExtractingSink(scratch.File("database.pgdump"), filesStagingRoot: null);
+        Task<BackupRecord?> safety = Task.FromResult<BackupRecord?>(null);
+        var swapped = false;
+        try
+        {
+            if (targetExists)
+            {
+                var destination = request.SafetyBackupDestination ?? workDir;
+                context.Verbose($"Taking the pre-restore safety backup of {target.Display()} into '{destination}'.");
+                safety = Task.Run(() => (BackupRecord?)PostgresBackupOperation.Run(new PostgresBackupRequest
+                {
+                    Connection = target, Destination = destination, Type = BackupType.PreRestore, PgBinPath = request.PgBinPath,
+                    Description = $"Before restoring backup {plan.Manifest.Id} ({plan.Manifest.CreatedUtc:u})", Tags = ["PreRestore"],
+                }, context));
+            }
+            var verification = VerifyOperation.Verify(plan.BackupPath, plan.Record, sink, quick: false, context);
+            result.Verification = verification;
+            if (!verification.Passed)
+                throw new BackupException("BackupVerificationFailed", BackupErrorKind.InvalidData,
+                    $"The backup '{plan.BackupPath}' failed verification, so nothing was restored and the target is untouched: {verification.FailureReason}", plan.BackupPath);
+
+            context.Verbose($"Restoring into the scratch database '{scratchDb}' on {target.Display("")}.");
+            RestoreInto(target, scratchDb, sink.DatabasePath, plan.Manifest, request.PgBinPath, request.Jobs, context);
+            var problems = CompareRowCounts(target, scratchDb, plan.Manifest, context);
+            if (problems.Count > 0)
+                throw new BackupException("RestoreCheckFailed", BackupErrorKind.InvalidData,
+                    $"The restored copy does not match the backup's manifest ({string.Join("; ", problems.Take(10))}); the target is untouched.", plan.BackupPath);
+            result.IntegrityCheck = $"row counts: {plan.Manifest.Tables.Count} tables, {plan.Manifest.Tables.Sum(t => t.Rows)} rows, as in the manifest";
+            result.SafetyBackup = safety.GetAwaiter().GetResult();
+
+            SwapHook?.Invoke(scratchDb);
+            Swap(target, scratchDb, oldDb, targetExists, request.Force, context);
+            swapped = true;
+        }
+        catch (Exception ex)
+        {
+            if (!swapped)
+            {
+                PostgresServer.DropQuietly(target, scratchDb, context.Warning);
+                try
+                {
+                    if (safety.GetAwaiter().GetResult() is { } record) LocalFolderDestination.Delete(record);
+                }
+                catch (Exception inner) when (inner is BackupException or IOException) { context.Verbose($"The safety backup was not kept: {inner.Message}"); }
+            }
+            if (ex is OperationCanceledException) context.ThrowIfCancelled();
+            if (ex is not BackupException && PostgresServer.MapError(ex, target.Display()) is { } mapped) throw mapped;
+            throw;
+        }
+        if (targetExists) PostgresServer.DropQuietly(target, oldDb, context.Warning);
+        result.RestoredUtc = DateTimeOffset.UtcNow;
+        result.Duration = clock.Elapsed;
+        context.Verbose($"Restore complete in {result.Duration.TotalSeconds:0.00} s.");
+        return result;
+    }
+
+    /// <summary>Test hook: runs just before the swap with the scratch database's name.</summary>
+    internal static Action<string>? SwapHook { get; set; }
+
+    private static ScratchFolder NewScratch(string workDir)
+    {
+        try { return new ScratchFolder(workDir, "restore"); }
+        catch (Exception ex) when (IoErrors.FromWrite(ex, workDir) is { } error) { throw error; }
+    }
+
+    private static void EnsureNotInUse(NpgsqlConnection m, PostgresConnectionInfo target, bool force, OperationContext context, bool terminate)
+    {
+        var sessions = PostgresServer.SessionCount(m, target.Database);
+        if (sessions == 0) return;
+        if (!force)
+            throw new BackupException("TargetInUse", BackupErrorKind.ResourceBusy,
+                $"{target.Display()} has {sessions} open session(s); a restore replaces the database, which would cut them off. Stop the application first, or use -Force to terminate the sessions.", target.Display());
+        if (terminate)
+        {
+            context.Warning($"Terminating {sessions} session(s) on {target.Display()} (-Force).");
+            PostgresServer.TerminateSessions(m, target.Database);
+        }
+    }
+
+    /// <summary>Renames in one transaction: either both renames happen or neither. Retries while sessions reconnect (with -Force).</summary>
+    private static void Swap(PostgresConnectionInfo target, string scratchDb, string oldDb, bool targetExists, bool force, OperationContext context)
+    {
+        using var m = PostgresServer.OpenMaintenance(target, context.Cancellation);
+        for (var attempt = 1; ; attempt++)
+        {
+            if (targetExists) EnsureNotInUse(m, target, force, context, terminate: true);
+            using var tx = m.BeginTransaction();
+            try
+            {
+                if (targetExists) PostgresServer.Execute(m, $"ALTER DATABASE {PostgresServer.Quote(target.Database)} RENAME TO {PostgresServer.Quote(oldDb)}", tx);
+                PostgresServer.Execute(m, $"ALTER DATABASE {PostgresServer.Quote(scratchDb)} RENAME TO {PostgresServer.Quote(target.Database)}", tx);
+                tx.Commit();
+                context.Verbose(targetExists ? $"Swapped in: {target.Display()} is the restored database; the previous one is '{oldDb}' until dropped." : $"Created {target.Display()}.");
+                return;
+            }
+            catch (PostgresException ex) when (ex.SqlState == "55006" && attempt < 5)
+            {
+                tx.Rollback();
+                if (!force) throw PostgresServer.MapError(ex, target.Display())!;
+                Thread.Sleep(200 * attempt);
+            }
+        }
+    }
+
+    private static void WarnLeftovers(NpgsqlConnection m, string db, OperationContext context)
+    {
+        using var cmd = new NpgsqlCommand("SELECT datname FROM pg_database WHERE datname LIKE $1 OR datname LIKE $2", m);
+        cmd.Parameters.AddWithValue(PostgresVerify.Truncate(db) + "\\_backupps\\_restore\\_%");
+        cmd.Parameters.AddWithValue(PostgresVerify.Truncate(db) + "\\_backupps\\_old\\_%");
+        using var r = cmd.ExecuteReader();
+        var names = new List<string>();
+        while (r.Read()) names.Add(r.GetString(0));
+        if (names.Count > 0) context.Warning($"Databases left by an interrupted restore exist: {string.Join(", ", names)}. Drop them when no restore is running.");
+    }
+
+    /// <summary>A backup's server major must not be newer than the target server's; pg_restore must read the dump's format.</summary>
+    internal static void CheckServerVersion(PostgresConnectionInfo server, Manifest manifest, string? pgBinPath, OperationContext context, NpgsqlConnection? open = null)
+    {
+        var conn = open ?? PostgresServer.OpenMaintenance(server, context.Cancellation);
+        try
+        {
+            var serverNum = conn.PostgreSqlVersion.Major;
+            var backupMajor = (manifest.Postgres?.ServerVersionNum ?? 0) / 10000;
+            if (backupMajor > serverNum)
+                throw new BackupException("PostgresVersionMismatch", BackupErrorKind.InvalidArgument,
+                    $"The backup comes from PostgreSQL {manifest.Postgres!.ServerVersion}; the target server {server.Display("")} runs {conn.PostgreSqlVersion} and may not support its objects. Restore onto a PostgreSQL {backupMajor} server or newer.", server.Display(""));
+            var dumpMajor = PostgresTools.MajorOf(manifest.Postgres?.PgDumpVersion ?? "0");
+            var (pgRestore, restoreVersion, restoreMajor) = PostgresTools.Find("pg_restore", pgBinPath, dumpMajor);
+            if (restoreMajor < dumpMajor)
+                throw new BackupException("PgRestoreTooOld", BackupErrorKind.ResourceUnavailable,
+                    $"pg_restore {restoreVersion} ('{pgRestore}') is older than the pg_dump {manifest.Postgres!.PgDumpVersion} that wrote this backup. Install the PostgreSQL {dumpMajor} client programs or newer (Debian/Ubuntu: apt install postgresql-client-{dumpMajor}), or give -PgBinPath.", pgRestore);
+        }
+        finally
+        {
+            if (open is null) conn.Dispose();
+        }
+    }
+
+    /// <summary>Creates <paramref name="database"/> (encoding and locale of the source where the server has them) and pg_restores the dump into it.</summary>
+    internal static void RestoreInto(PostgresConnectionInfo server, string database, string dumpPath, Manifest manifest, string? pgBinPath, int jobs, OperationContext context)
+    {
+        using (var m = PostgresServer.OpenMaintenance(server, context.Cancellation))
+        {
+            var q = PostgresServer.Quote(database);
+            var pg = manifest.Postgres;
+            string Lit(string s) => "'" + s.Replace("'", "''") + "'";
+            var attempts = new List<string>();
+            if (pg is not null && pg.Encoding.Length > 0) attempts.Add($"CREATE DATABASE {q} TEMPLATE template0 ENCODING {Lit(pg.Encoding)} LC_COLLATE {Lit(pg.Collation)} LC_CTYPE {Lit(pg.Ctype)}");
+            if (pg is not null && pg.Encoding.Length > 0) attempts.Add($"CREATE DATABASE {q} TEMPLATE template0 ENCODING {Lit(pg.Encoding)}");
+            attempts.Add($"CREATE DATABASE {q} TEMPLATE template0");
+            for (var i = 0; ; i++)
+            {
+                try { PostgresServer.Execute(m, attempts[i]); break; }
+                catch (PostgresException ex) when (i < attempts.Count - 1 && ex.SqlState is "22023" or "42809" or "42704" or "XX000")
+                {
+                    context.Warning($"The target server cannot create a database like the source ({ex.MessageText}); using its defaults.");
+                }
+                catch (PostgresException ex) when (ex.SqlState == "42501")
+                {
+                    throw new BackupException("PostgresPermissionDenied", BackupErrorKind.PermissionDenied,
+                        $"The role cannot create databases on {server.Display("")} ({ex.MessageText}); restoring needs CREATEDB (the restore goes into a new database, then is swapped in).", server.Display(""), ex);
+                }
+            }
+        }
+        var (pgRestore, _, _) = PostgresTools.Find("pg_restore", pgBinPath, PostgresTools.MajorOf(manifest.Postgres?.PgDumpVersion ?? "0"));
+        var args = new List<string> { "--dbname=" + database, "--exit-on-error", "--no-password" };
+        if (jobs > 1) args.Add("--jobs=" + jobs);
+        args.Add(dumpPath);
+        var (code, _, stderr) = PostgresTools.Run(pgRestore, args, server.ChildEnvironment(database), Timeout.InfiniteTimeSpan, context.Cancellation);
+        if (code != 0) throw PostgresTools.ErrorFrom("pg_restore", stderr, server.Display(database));
+        if (manifest.Postgres?.Owner is { } owner)
+        {
+            try
+            {
+                using var m = PostgresServer.OpenMaintenance(server, context.Cancellation);
+                using var cmd = new NpgsqlCommand("SELECT 1 FROM pg_roles WHERE rolname = $1", m);
+                cmd.Parameters.AddWithValue(owner);
+                if (cmd.ExecuteScalar() is not null) PostgresServer.Execute(m, $"ALTER DATABASE {PostgresServer.Quote(database)} OWNER TO {PostgresServer.Quote(owner)}");
+            }
+            catch (PostgresException ex) { context.Verbose($"The database owner '{owner}' was not set: {ex.MessageText}"); }
+        }
+    }
+
+    internal static List<string> CompareRowCounts(PostgresConnectionInfo server, string database, Manifest manifest, OperationContext context)
+    {
+        using var conn = PostgresServer.Open(server, database, context.Cancellation);
+        var wanted = manifest.Tables.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
+        var tables = PostgresServer.Tables(conn, null).Where(t => wanted.Contains(t.Schema + "." + t.Name));
+        var actual = PostgresServer.CountRows(conn, null, tables, context.Cancellation);
+        return RowCounts.Compare(manifest.Tables, actual);
+    }
+}

@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using BackupPS.Engine.Destinations;
+using BackupPS.Engine.Format;
+using BackupPS.Engine.Model;
+using BackupPS.Engine.Sources;
+
+namespace BackupPS.Engine.Operations;
+
+/// <summary>Checks specific to PostgreSQL backups: pg_restore --list parses the dump; a restore test into a throwaway database.</summary>
+public static class PostgresVerify
+{
+    /// <summary>"schema.table" of every TABLE DATA / MATERIALIZED VIEW DATA entry in the dump's table of contents.</summary>
+    internal static HashSet<string> TableDataEntries(string dumpPath, string? pgBinPath, OperationContext context)
+    {
+        var list = List(dumpPath, pgBinPath, context);
+        var set = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var line in list.Split('\n'))
+        {
+            if (line.StartsWith(';')) continue;
+            foreach (var marker in new[] { " TABLE DATA ", " MATERIALIZED VIEW DATA " })
+            {
+                var at = line.IndexOf(marker, StringComparison.Ordinal);
+                if (at < 0) continue;
+                var rest = line[(at + marker.Length)..].TrimEnd();
+                var lastSpace = rest.LastIndexOf(' ');
+                if (lastSpace > 0) rest = rest[..lastSpace]; // owner
+                var firstSpace = rest.IndexOf(' ');
+                if (firstSpace > 0) set.Add(rest[..firstSpace] + "." + rest[(firstSpace + 1)..]);
+                break;
+            }
+        }
+        return set;
+    }
+
+    /// <summary>pg_restore --list of a custom-format dump: its table of contents, or BackupCorrupt when it does not parse.</summary>
+    internal static string List(string dumpPath, string? pgBinPath, OperationContext context)
+    {
+        var (pgRestore, _, _) = PostgresTools.Find("pg_restore", pgBinPath);
+        var (code, stdout, stderr) = PostgresTools.Run(pgRestore, ["--list", dumpPath], new Dictionary<string, string?>(), TimeSpan.FromMinutes(10), context.Cancellation);
+        if (code != 0) throw ArchiveReader.Corrupt(dumpPath, $"pg_restore --list cannot read the dump: {stderr.Trim()}");
+        return stdout;
+    }
+
+    /// <summary>The PostgreSQL part of Test-DbBackup: the decompressed dump's table of contents parses and lists the manifest's tables.</summary>
+    internal static void CheckDump(VerifyResult result, string dumpPath, OperationContext context)
+    {
+        try
+        {
+            var data = TableDataEntries(dumpPath, null, context);
+            var missing = result.Manifest!.Tables.Where(t => !data.Contains(t.Name)).Select(t => t.Name).ToList();
+            if (missing.Count > 0) result.Fail("DumpList", $"pg_restore --list parses the dump, but it holds no data for {string.Join(", ", missing.Take(10))}.");
+            else result.Pass("DumpList", $"pg_restore --list parses the dump: {data.Count} table data entries, every table of the manifest present.");
+        }
+        catch (BackupException ex) when (ex.ErrorId == "BackupCorrupt")
+        {
+            result.Fail("DumpList", ex.Message);
+        }
+        catch (BackupException ex) when (ex.ErrorId == "PgDumpNotFound")
+        {
+            result.Skip("DumpList", ex.Message);
+        }
+    }
+
+    /// <summary>
+    /// Test-DbBackup -RestoreTest: verify + extract, pg_restore into a throwaway database on <paramref name="server"/>,
+    /// compare every table's row count with the manifest, drop the database; the outcome and time go into the sidecar.
+    /// </summary>
+    public static VerifyResult RestoreTest(VerifyRequest request, PostgresConnectionInfo server, string? pgBinPath, int jobs, OperationContext context)
+    {
+        var record = request.Record ?? BackupLocator.FromPath(request.Path ?? throw new ArgumentException("Record or Path is required."));
+        var path = record?.Path ?? System.IO.Path.GetFullPath(request.Path!);
+        using var scratch = new ScratchFolder(request.ScratchDirectory ?? System.IO.Path.GetTempPath(), "verify");
+        var sink = new ExtractingSink(scratch.File("database.pgdump"), filesStagingRoot: null);
+        var result = VerifyOperation.Verify(path, record, sink, quick: false, context);
+        if (result.Manifest?.Engine != PostgresBackupOperation.EngineName)
+        {
+            result.Skip("RestoreTest", "-RestoreTest applies to PostgreSQL backups only.");
+        }
+        else if (!result.Passed)
+        {
+            result.Skip("RestoreTest", "Not attempted: the backup failed verification.");
+        }
+        else
+        {
+            var clock = Stopwatch.StartNew();
+            var name = $"{Truncate(result.Manifest.DatabaseName)}_backupps_test_{Guid.NewGuid().ToString("N")[..8]}";
+            try
+            {
+                PostgresRestoreOperation.CheckServerVersion(server, result.Manifest, pgBinPath, context);
+                PostgresRestoreOperation.RestoreInto(server, name, sink.DatabasePath, result.Manifest, pgBinPath, jobs, context);
+                var problems = PostgresRestoreOperation.CompareRowCounts(server, name, result.Manifest, context);
+                if (problems.Count > 0) result.Fail("RestoreTest", $"Restored into {server.Display(name)}, but: {string.Join("; ", problems.Take(10))}.");
+                else result.Pass("RestoreTest", $"Restored into a throwaway database on {server.Display("")} in {clock.Elapsed.TotalSeconds:0.0} s; {result.Manifest.Tables.Count} tables, {result.Manifest.Tables.Sum(t => t.Rows)} rows, as in the manifest.");
+            }
+            catch (BackupException ex) when (ex.Kind is BackupErrorKind.InvalidData)
+            {
+                result.Fail("RestoreTest", ex.Message);
+            }
+            finally
+            {
+                PostgresServer.DropQuietly(server, name, context.Warning);
+            }
+        }
+        result.VerifiedUtc = DateTimeOffset.UtcNow;
+        if (record is not null)
+        {
+            record.Sidecar.LastVerifiedUtc = result.VerifiedUtc;
+            record.Sidecar.LastVerificationPassed = result.Passed;
+            if (result.Checks.Any(c => c.Name == "RestoreTest" && c.Outcome != CheckOutcome.Skipped))
+            {
+                record.Sidecar.RestoreTestedUtc = result.VerifiedUtc;
+                record.Sidecar.RestoreTestPassed = result.Passed;
+            }
+            try { LocalFolderDestination.WriteSidecar(record.Path, record.Sidecar); }
+            catch (BackupException ex) { context.Warning($"The result could not be recorded in '{record.SidecarPath}': {ex.Message}"); }
+        }
+        return result;
+    }
+
+    internal static string Truncate(string name) => name.Length > 30 ? name[..30] : name;
+}
