@@ -3,6 +3,7 @@ using System.Reflection;
 using System.Text;
 using BackupPS.Engine.Compression;
 using BackupPS.Engine.Destinations;
+using BackupPS.Engine.Encryption;
 using BackupPS.Engine.Format;
 using BackupPS.Engine.Model;
 using BackupPS.Engine.Native;
@@ -63,7 +64,7 @@ public static class BackupOperation
 
             File.Move(partialPath, finalPath);
             PosixFs.SyncDirectory(destination.Root);
-            var sidecar = new Sidecar { BackupFile = fileName, SizeBytes = size, Sha256 = sha256, Manifest = manifest };
+            var sidecar = EncryptedBackups.NewSidecar(fileName, size, sha256, manifest, request.Encryption);
             LocalFolderDestination.WriteSidecar(finalPath, sidecar);
             context.Verbose($"Backup '{fileName}' complete: {size} bytes, SHA-256 {sha256}, {clock.Elapsed.TotalSeconds:0.00} s.");
             return new BackupRecord(finalPath, sidecar);
@@ -87,7 +88,8 @@ public static class BackupOperation
         var meter = new ProgressMeter(context, "Backing up " + manifest.DatabaseName, manifest.Entries.Sum(e => e.Size)) { Status = "Compressing" };
         using var file = FileSystemSecurity.CreatePrivateFile(partialPath, bufferSize: 0);
         using var hashing = new HashingStream(file, leaveOpen: true);
-        var compressor = Codec.CreateCompressor(request.Compression, hashing, request.CompressionLevel);
+        using var encrypting = request.Encryption is null ? null : EncryptingStream.Create(hashing, request.Encryption);
+        var compressor = Codec.CreateCompressor(request.Compression, (Stream?)encrypting ?? hashing, request.CompressionLevel);
         try
         {
             var tar = new TarWriter(compressor);
@@ -115,6 +117,7 @@ public static class BackupOperation
             tar.WriteFile(Manifest.ChecksumsEntryName, ChecksumsFile(manifest), 0x180, manifest.CreatedUtc);
             tar.Finish();
             Codec.Finish(compressor);
+            encrypting?.Finish();
         }
         finally
         {
