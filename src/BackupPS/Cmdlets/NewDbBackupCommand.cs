@@ -47,6 +47,22 @@ public sealed class NewDbBackupCommand : DbBackupCmdlet
     [ValidateRange(0, 86400)]
     public int LockTimeoutSec { get; set; } = 30;
 
+    [Parameter]
+    public System.Security.SecureString? Passphrase { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? PassphraseFile { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public object[]? Certificate { get; set; }
+    protected override void BeginProcessing()
+    {
+        try { Keys = KeyParameters.Build(Passphrase, PassphraseFile, Certificate, needPrivateKey: false, ResolvePath); }
+        catch (BackupPS.Engine.BackupException ex) { ThrowTerminatingError(ErrorFor(ex, null)); }
+    }
+
     protected override void ProcessRecord()
     {
         var request = new BackupRequest
@@ -61,6 +77,7 @@ public sealed class NewDbBackupCommand : DbBackupCmdlet
             Compression = Enum.Parse<CompressionKind>(Compression.ToString()),
             CompressionLevel = CompressionLevel,
             LockTimeout = TimeSpan.FromSeconds(LockTimeoutSec),
+            Encryption = Keys,
         };
         var what = string.Join(", ", new[] { request.DatabasePath }.Concat(request.IncludePaths).Where(p => p is not null));
         if (!ShouldProcess($"{what} -> {request.Destination}", "Back up")) return;

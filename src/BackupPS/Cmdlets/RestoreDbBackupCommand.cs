@@ -29,6 +29,22 @@ public sealed class RestoreDbBackupCommand : BackupInputCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    [Parameter]
+    public System.Security.SecureString? Passphrase { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? PassphraseFile { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public object[]? Certificate { get; set; }
+    protected override void BeginProcessing()
+    {
+        try { Keys = KeyParameters.Build(Passphrase, PassphraseFile, Certificate, needPrivateKey: true, ResolvePath); }
+        catch (BackupPS.Engine.BackupException ex) { ThrowTerminatingError(ErrorFor(ex, null)); }
+    }
+
     protected override void ProcessRecord()
     {
         foreach (var (record, path) in Backups())
@@ -45,7 +61,7 @@ public sealed class RestoreDbBackupCommand : BackupInputCmdlet
             };
             Try(() =>
             {
-                var plan = RestoreOperation.Plan(request);
+                var plan = RestoreOperation.Plan(request, Keys);
                 // Any shared target (the database or a file root), not only an identical set of targets, means a second
                 // backup would overwrite what the first one just restored.
                 var targets = new[] { plan.DatabaseTarget }.Concat(plan.FileTargets.Select(f => f.Target)).OfType<string>().ToList();
