@@ -120,7 +120,7 @@ function Invoke-FaultTest([int] $Flips, [int] $Truncations, [string] $ResultPath
     $env:BACKUPPS_FAULT_FLIPS = $Flips
     $env:BACKUPPS_FAULT_TRUNCATIONS = $Truncations
     try {
-        & dotnet pwsh -NoProfile -NonInteractive -File $runner -PesterManifest (Get-PesterManifest) -ModulePath $ModuleOut -TestPath (Join-Path $Root 'tests/FaultTest') -ResultPath $ResultPath
+        & dotnet pwsh -NoProfile -NonInteractive -File $runner -PesterManifest (Get-PesterManifest) -ModulePath $ModuleOut -TestPath (Join-Path $Root 'tests/FaultTest') -ResultPath $ResultPath | Out-Host
     } finally { $env:BACKUPPS_FAULT_FLIPS = $null; $env:BACKUPPS_FAULT_TRUNCATIONS = $null }
     if (Test-Path $ResultPath) { return Get-Content -Raw $ResultPath | ConvertFrom-Json -AsHashtable }
     Write-Host 'The fault-injection suite produced no results.'
