@@ -21,7 +21,7 @@ param(
     [string] $WorkFolder = (Join-Path ([IO.Path]::GetTempPath()) "backupps-encbench-$PID")
 )
 $ErrorActionPreference = 'Stop'
-Import-Module (Join-Path $ModulePath 'BackupPS.psd1')
+Import-Module (Join-Path (Resolve-Path $ModulePath).ProviderPath 'BackupPS.psd1')
 
 $db = Join-Path $DataFolder "sqlite-${SizeMiB}m.db"
 if (-not (Test-Path $db)) {
