@@ -6,12 +6,14 @@
       Build  publishes the module to out/BackupPS (manifest, binary, dependencies/ with natives, formats, help)
       Test   Build, then xunit (engine) and Pester (the built module in a fresh pwsh); prints one summary line
       Demo   Build, then backs up, lists, verifies and restores a sample database, showing the objects
+      FaultTest  Build, then the fault-injection suite (tests/FaultTest) with the full counts: 1,000 byte flips and
+             100 truncations (Test runs it too, with 60 and 10; override with BACKUPPS_FAULT_FLIPS/_TRUNCATIONS)
       Bench  Build, then runs bench/Invoke-Benchmark.ps1 (ratios against the reference tools)
       Clean  removes out/ and the projects' bin/obj
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Clean')]
+    [ValidateSet('Build', 'Test', 'FaultTest', 'Demo', 'Bench', 'Clean')]
     [string] $Task = 'Build',
     [ValidateSet('Release', 'Debug')]
     [string] $Configuration = 'Release',
@@ -102,11 +104,27 @@ function Invoke-Test {
     if (Test-Path $pesterJson) { $pester = Get-Content -Raw $pesterJson | ConvertFrom-Json -AsHashtable }
     else { Write-Host 'Pester produced no results.' }
 
-    $passed = $xunit.Passed + $pester.Passed
-    $failed = $xunit.Failed + $pester.Failed
-    Write-Host "xunit: $($xunit.Passed) passed, $($xunit.Failed) failed; Pester: $($pester.Passed) passed, $($pester.Failed) failed"
+    # The fault-injection suite with small counts (the FaultTest task runs the full ones).
+    $fault = Invoke-FaultTest -Flips ($env:BACKUPPS_FAULT_FLIPS ?? 60) -Truncations ($env:BACKUPPS_FAULT_TRUNCATIONS ?? 10) -ResultPath (Join-Path $results 'fault.json')
+
+    $passed = $xunit.Passed + $pester.Passed + $fault.Passed
+    $failed = $xunit.Failed + $pester.Failed + $fault.Failed
+    Write-Host "xunit: $($xunit.Passed) passed, $($xunit.Failed) failed; Pester: $($pester.Passed) passed, $($pester.Failed) failed; fault injection: $($fault.Passed) passed, $($fault.Failed) failed"
     Write-Host "tests: $passed passed, $failed failed"
     if ($failed -gt 0 -or $passed -eq 0) { exit 1 }
+}
+
+function Invoke-FaultTest([int] $Flips, [int] $Truncations, [string] $ResultPath) {
+    Write-Host "== Fault injection ($Flips byte flips, $Truncations truncations)"
+    $runner = Join-Path $Root 'build/Invoke-PesterTests.ps1'
+    $env:BACKUPPS_FAULT_FLIPS = $Flips
+    $env:BACKUPPS_FAULT_TRUNCATIONS = $Truncations
+    try {
+        & dotnet pwsh -NoProfile -NonInteractive -File $runner -PesterManifest (Get-PesterManifest) -ModulePath $ModuleOut -TestPath (Join-Path $Root 'tests/FaultTest') -ResultPath $ResultPath | Out-Host
+    } finally { $env:BACKUPPS_FAULT_FLIPS = $null; $env:BACKUPPS_FAULT_TRUNCATIONS = $null }
+    if (Test-Path $ResultPath) { return Get-Content -Raw $ResultPath | ConvertFrom-Json -AsHashtable }
+    Write-Host 'The fault-injection suite produced no results.'
+    @{ Passed = 0; Failed = 1 }
 }
 
 function Invoke-Demo {
@@ -118,6 +136,12 @@ function Invoke-Demo {
 switch ($Task) {
     'Build' { Invoke-Build }
     'Test' { Invoke-Test }
+    'FaultTest' {
+        Invoke-Build
+        $fault = Invoke-FaultTest -Flips 1000 -Truncations 100 -ResultPath (Join-Path $Out 'test-results/fault-full.json')
+        Write-Host "tests: $($fault.Passed) passed, $($fault.Failed) failed"
+        if ($fault.Failed -gt 0 -or $fault.Passed -eq 0) { exit 1 }
+    }
     'Demo' { Invoke-Demo }
     'Bench' {
         Invoke-Build

@@ -25,6 +25,23 @@ New-DbBackup accepts database paths from the pipeline, as strings or as objects 
 '@
 
     Parameters   = @{
+        Passphrase              = @{
+            Description = @'
+Encrypts the backup with this passphrase, given as a SecureString (for example from Read-Host -AsSecureString). The backup is encrypted with AES-256-GCM under a random data key; the data key is wrapped by a key derived from the passphrase with PBKDF2-HMAC-SHA256 (600,000 iterations, about a quarter of a second). Anyone who has the passphrase can restore the backup; without it, nothing inside can be read.
+
+There is no plain-text -Password parameter. For scheduled jobs use -PassphraseFile or the BACKUPPS_PASSPHRASE environment variable, which New-DbBackup uses when neither -Passphrase nor -PassphraseFile is given. The sidecar of an encrypted backup keeps only its id, name, type, time, tags and sizes; paths, description, table names and row counts stay inside the encrypted file.
+'@
+        }
+        PassphraseFile          = @{
+            Description = @'
+Encrypts the backup with the passphrase on the first line of this file (UTF-8; a trailing carriage return is ignored). On Linux and macOS the file must be private (chmod 600): a file that group or others can read or write is refused with the error PassphraseFileInsecure. Cannot be combined with -Passphrase.
+'@
+        }
+        Certificate             = @{
+            Description = @'
+Encrypts the backup for one or more X.509 certificates with RSA keys: an X509Certificate2 object, the path of a certificate file (.cer, .crt, .der, .pem) or the thumbprint of a certificate in the CurrentUser\My store. Only the public key is needed, so the machine that makes backups never holds what decrypts them; the data key is wrapped with RSA-OAEP-SHA256 for each certificate. Can be combined with a passphrase: any one of the keys then opens the backup.
+'@
+        }
         Database                = @{
             Description  = @'
 The path of the SQLite database file to back up. Relative paths are resolved against the current PowerShell location, and ~ is expanded. Wildcards are not expanded.
@@ -131,6 +148,17 @@ The backup file format is described in about_BackupPS.
 '@
 
     Examples     = @(
+        @{
+            Title   = 'Encrypted backups for an off-site copy'
+            Code    = @'
+# once: a private passphrase file
+Set-Content -Path /etc/myapp/backup.pass -Value 'long random passphrase'; chmod 600 /etc/myapp/backup.pass
+New-DbBackup -Database /var/lib/myapp/app.db -Destination /srv/backups/myapp -PassphraseFile /etc/myapp/backup.pass -Certificate /etc/myapp/restore-team.cer
+'@
+            Remarks = @'
+The backup is encrypted (Encrypted = True) for the passphrase and for the holder of the restore team's private key; either one can restore it. The certificate file holds only the public key. Test-DbBackup without a key still checks the file's SHA-256; with -PassphraseFile it verifies everything inside.
+'@
+        }
         @{
             Title   = 'Back up a database'
             Code    = @'

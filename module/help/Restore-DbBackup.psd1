@@ -18,6 +18,21 @@ Restoring overwrites data, so Restore-DbBackup asks for confirmation (its Confir
 '@
 
     Parameters   = @{
+        Passphrase              = @{
+            Description = @'
+The passphrase of an encrypted backup, as a SecureString. Without -Passphrase, -PassphraseFile or -Certificate, the BACKUPPS_PASSPHRASE environment variable is used when it is set. A wrong passphrase is the error WrongPassphrase (category SecurityError), never reported as damage. Plain backups ignore it.
+'@
+        }
+        PassphraseFile          = @{
+            Description = @'
+Reads the passphrase of an encrypted backup from the first line of this file. On Linux and macOS the file must be private (chmod 600), otherwise the error PassphraseFileInsecure. Cannot be combined with -Passphrase.
+'@
+        }
+        Certificate             = @{
+            Description = @'
+Certificates with private keys that open encrypted backups made for them: an X509Certificate2 with its private key, the path of a .pfx/.p12 file (without password) or of a .pem file holding the certificate and its key, or the thumbprint of a certificate in the CurrentUser\My store. A backup not made for any of them is the error NotARecipient.
+'@
+        }
         InputObject             = @'
 The backup to restore, as a DbBackup object from Get-DbBackup or New-DbBackup. This is what the pipeline binds when you pipe backups to Restore-DbBackup. Pipe one backup per target, for example with Get-DbBackup -Latest -DatabaseName <name>.
 '@
@@ -88,6 +103,15 @@ Safety backups accumulate like any other backup. List them with Get-DbBackup -Ty
 '@
 
     Examples     = @(
+        @{
+            Title   = 'Restore an encrypted backup with a certificate'
+            Code    = @'
+Get-DbBackup /srv/backups/myapp -Latest | Restore-DbBackup -Certificate ./restore-team.pfx -Force
+'@
+            Remarks = @'
+The backup was made with -Certificate restore-team.cer; the .pfx holds the private key that opens it. Without a key the restore fails with EncryptionKeyRequired; with the wrong key, WrongPassphrase or NotARecipient, and nothing is touched.
+'@
+        }
         @{
             Title   = 'See what restoring the latest backup would do'
             Code    = @'

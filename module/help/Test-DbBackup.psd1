@@ -20,6 +20,21 @@ The database is decompressed to the system temporary folder ($env:TMPDIR or /tmp
 '@
 
     Parameters   = @{
+        Passphrase              = @{
+            Description = @'
+The passphrase of an encrypted backup, as a SecureString. Without -Passphrase, -PassphraseFile or -Certificate, the BACKUPPS_PASSPHRASE environment variable is used when it is set. A wrong passphrase is the error WrongPassphrase (category SecurityError), never reported as damage. Plain backups ignore it.
+'@
+        }
+        PassphraseFile          = @{
+            Description = @'
+Reads the passphrase of an encrypted backup from the first line of this file. On Linux and macOS the file must be private (chmod 600), otherwise the error PassphraseFileInsecure. Cannot be combined with -Passphrase.
+'@
+        }
+        Certificate             = @{
+            Description = @'
+Certificates with private keys that open encrypted backups made for them: an X509Certificate2 with its private key, the path of a .pfx/.p12 file (without password) or of a .pem file holding the certificate and its key, or the thumbprint of a certificate in the CurrentUser\My store. A backup not made for any of them is the error NotARecipient.
+'@
+        }
         InputObject = @'
 Backups to verify, as DbBackup objects from Get-DbBackup or New-DbBackup. This is what the pipeline binds when you pipe backups to Test-DbBackup.
 '@
@@ -63,6 +78,15 @@ Restore-DbBackup verifies the backup itself before it changes anything, so a sep
 '@
 
     Examples     = @(
+        @{
+            Title   = 'Verify an encrypted backup'
+            Code    = @'
+Get-DbBackup /srv/backups/myapp -Latest | Test-DbBackup -PassphraseFile /etc/myapp/backup.pass
+'@
+            Remarks = @'
+With the passphrase every check runs on the decrypted archive. Without a key, Test-DbBackup checks the whole-file SHA-256 and the encryption header and reports the other checks as Skipped (they need the passphrase or a recipient's private key).
+'@
+        }
         @{
             Title   = 'Verify every backup in a folder'
             Code    = @'

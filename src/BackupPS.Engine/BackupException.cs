@@ -11,6 +11,8 @@ public enum BackupErrorKind
     PermissionDenied,
     WriteError,
     OperationStopped,
+    /// <summary>A key is missing or does not open an encrypted backup (SecurityError).</summary>
+    Security,
 }
 
 /// <summary>

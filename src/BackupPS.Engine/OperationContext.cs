@@ -13,6 +13,9 @@ public sealed class OperationContext(CancellationToken cancellation = default, I
 
     public CancellationToken Cancellation { get; } = cancellation;
 
+    /// <summary>Keys that open encrypted backups (Test-DbBackup, Restore-DbBackup); null when none were given.</summary>
+    public Encryption.KeyRing? Keys { get; init; }
+
     public void Report(OperationProgress value) => progress?.Report(value);
 
     public void Verbose(string message) => verbose?.Invoke(message);

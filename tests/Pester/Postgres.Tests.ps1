@@ -103,6 +103,28 @@ Describe 'PostgreSQL backups' -Skip:$noPg {
             ($b | Test-DbBackup -RestoreTest -Server $pg.AppUrl('postgres')).Passed | Should -BeTrue
         }
 
+        It 'encrypts with -Passphrase: redacted sidecar, restore needs the passphrase, the safety copy is encrypted too' {
+            $pass = ConvertTo-SecureString 'pg backup passphrase 42' -AsPlainText -Force
+            $encDest = Join-Path $work 'encrypted'
+            $b = New-DbBackup -Database $pg.AppUrl('chinook') -Destination $encDest -Passphrase $pass -Name 'chinook_enc'
+            $b.Encrypted | Should -BeTrue
+            $sidecar = Get-Content -Raw ($b.Path + '.json')
+            $sidecar | Should -Not -Match 'invoice_line'
+            $sidecar | Should -Not -Match ([regex]::Escape("127.0.0.1:$($pg.Port)"))
+            [IO.File]::ReadAllBytes($b.Path)[0..5] | Should -Be ([Text.Encoding]::ASCII.GetBytes('BPSENC'))
+            ($b | Test-DbBackup -Passphrase $pass).Passed | Should -BeTrue
+
+            $err = Get-ThrownError { $b | Restore-DbBackup -Target $pg.AppUrl('chinook_enc_copy') -Force -ErrorAction Stop }
+            $err.FullyQualifiedErrorId | Should -Match '^EncryptionKeyRequired'
+            Invoke-TestPsql $pg postgres "SELECT count(*) FROM pg_database WHERE datname = 'chinook_enc_copy'" | Should -Be '0'
+
+            $r = $b | Restore-DbBackup -Target $pg.AppUrl('chinook_enc_copy') -Force -Passphrase $pass
+            (Get-TestRowCounts $pg 'chinook_enc_copy')['public.track'] | Should -Be $chinookCounts['public.track']
+            $again = $b | Restore-DbBackup -Target $pg.AppUrl('chinook_enc_copy') -Force -Passphrase $pass
+            $again.SafetyBackup.Encrypted | Should -BeTrue
+            [IO.File]::ReadAllBytes($again.SafetyBackup.Path)[0..5] | Should -Be ([Text.Encoding]::ASCII.GetBytes('BPSENC'))
+        }
+
         It 'takes the password from -Credential' {
             $cred = [pscredential]::new('app', (ConvertTo-SecureString $pg.AppPassword -AsPlainText -Force))
             $b = New-DbBackup -Database $pg.AppUrlNoPassword('chinook') -Credential $cred -Destination $dest -Name 'cred'

@@ -2,6 +2,7 @@ using System.Formats.Tar;
 using System.Security.Cryptography;
 using System.Text;
 using BackupPS.Engine.Compression;
+using BackupPS.Engine.Encryption;
 
 namespace BackupPS.Engine.Format;
 
@@ -51,13 +52,18 @@ internal static class ArchiveReader
             var head = new byte[512];
             var headLength = file.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
             file.Position = 0;
-            var compression = Codec.Detect(head.AsSpan(0, headLength))
-                ?? throw Corrupt(path, "it is not a BackupPS backup: neither zstd, gzip nor tar data.");
+            DecryptingStream? decrypted = null;
             try
             {
-                using var decompressed = Codec.CreateDecompressor(compression, hashing);
+                // An encrypted backup: the compressed stream is inside the AES-GCM chunks (docs/format.md).
+                if (EncryptedHeader.HasMagic(head.AsSpan(0, headLength)))
+                    decrypted = DecryptingStream.Open(hashing, context.Keys, path);
+                var compression = (decrypted is null ? Codec.Detect(head.AsSpan(0, headLength)) : Codec.Detect(decrypted.Peek))
+                    ?? throw Corrupt(path, "it is not a BackupPS backup: neither zstd, gzip nor tar data.");
+                using var decompressed = Codec.CreateDecompressor(compression, (Stream?)decrypted ?? hashing);
                 var contents = ReadTar(path, decompressed, compression, sink, context, progress);
                 Drain(decompressed, path, "after the end of the tar archive");
+                if (decrypted is not null) Drain(decrypted, path, "after the end of the compressed stream");
                 Drain(hashing, path, "after the end of the compressed stream");
                 contents.FileSize = hashing.BytesProcessed;
                 contents.FileSha256 = hashing.GetHashHex();
@@ -67,6 +73,10 @@ internal static class ArchiveReader
                                        || (ex is IOException && ex is not FileNotFoundException && !IoErrors.IsDiskFull(ex)))
             {
                 throw Corrupt(path, ex.Message, ex);
+            }
+            finally
+            {
+                decrypted?.Dispose();
             }
         }
     }
@@ -199,7 +209,7 @@ internal static class ArchiveReader
 /// <summary>Reads only the manifest at the head of an archive (for a backup given by path without a sidecar).</summary>
 internal static class ManifestPeek
 {
-    public static Manifest Read(string path)
+    public static Manifest Read(string path, KeyRing? keys = null)
     {
         try
         {
@@ -207,8 +217,10 @@ internal static class ManifestPeek
             var head = new byte[512];
             var n = file.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
             file.Position = 0;
-            var kind = Codec.Detect(head.AsSpan(0, n)) ?? throw ArchiveReader.Corrupt(path, "it is not a BackupPS backup: neither zstd, gzip nor tar data.");
-            using var decompressed = Codec.CreateDecompressor(kind, file);
+            using var decrypted = EncryptedHeader.HasMagic(head.AsSpan(0, n)) ? DecryptingStream.Open(file, keys, path) : null;
+            var kind = (decrypted is null ? Codec.Detect(head.AsSpan(0, n)) : Codec.Detect(decrypted.Peek))
+                ?? throw ArchiveReader.Corrupt(path, "it is not a BackupPS backup: neither zstd, gzip nor tar data.");
+            using var decompressed = Codec.CreateDecompressor(kind, (Stream?)decrypted ?? file);
             using var tar = new TarReader(decompressed);
             var first = tar.GetNextEntry();
             if (first is null || first.Name != Manifest.EntryName || first.Length > 16 << 20)

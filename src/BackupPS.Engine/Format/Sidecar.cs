@@ -14,6 +14,9 @@ public sealed class Sidecar
     public long SizeBytes { get; set; }
     public string Sha256 { get; set; } = "";
     public bool Encrypted { get; set; }
+    /// <summary>Encrypted backups only (their sidecar manifest has no entries): the database's and all entries' size in bytes.</summary>
+    public long? DatabaseSizeBytes { get; set; }
+    public long? SourceSizeBytes { get; set; }
     public DateTimeOffset? LastVerifiedUtc { get; set; }
     public bool? LastVerificationPassed { get; set; }
     /// <summary>PostgreSQL: when Test-DbBackup -RestoreTest last restored this backup into a throwaway database, and whether it passed.</summary>

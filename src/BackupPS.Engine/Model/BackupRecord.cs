@@ -22,6 +22,6 @@ public sealed class BackupRecord(string path, Sidecar sidecar)
     public IReadOnlyList<string> Tags => Manifest.Tags;
     public DateTimeOffset? LastVerifiedUtc => Sidecar.LastVerifiedUtc;
     public bool? LastVerificationPassed => Sidecar.LastVerificationPassed;
-    public long DatabaseSizeBytes => Manifest.DatabaseEntry?.Size ?? 0;
-    public long TotalSourceBytes => Manifest.Entries.Sum(e => e.Size);
+    public long DatabaseSizeBytes => Manifest.DatabaseEntry?.Size ?? Sidecar.DatabaseSizeBytes ?? 0;
+    public long TotalSourceBytes => Sidecar.SourceSizeBytes ?? Manifest.Entries.Sum(e => e.Size);
 }

@@ -3,6 +3,7 @@ using System.Reflection;
 using System.Text;
 using BackupPS.Engine.Compression;
 using BackupPS.Engine.Destinations;
+using BackupPS.Engine.Encryption;
 using BackupPS.Engine.Format;
 using BackupPS.Engine.Model;
 using BackupPS.Engine.Native;
@@ -63,7 +64,7 @@ public static class BackupOperation
 
             File.Move(partialPath, finalPath);
             PosixFs.SyncDirectory(destination.Root);
-            var sidecar = new Sidecar { BackupFile = fileName, SizeBytes = size, Sha256 = sha256, Manifest = manifest };
+            var sidecar = EncryptedBackups.NewSidecar(fileName, size, sha256, manifest, request.Encryption);
             LocalFolderDestination.WriteSidecar(finalPath, sidecar);
             context.Verbose($"Backup '{fileName}' complete: {size} bytes, SHA-256 {sha256}, {clock.Elapsed.TotalSeconds:0.00} s.");
             return new BackupRecord(finalPath, sidecar);
@@ -85,44 +86,31 @@ public static class BackupOperation
     private static (long Size, string Sha256) WriteArchive(string partialPath, Manifest manifest, SqliteSnapshot? snapshot, IncludedFiles files, BackupRequest request, OperationContext context)
     {
         var meter = new ProgressMeter(context, "Backing up " + manifest.DatabaseName, manifest.Entries.Sum(e => e.Size)) { Status = "Compressing" };
-        // zstd hands out many small blocks: a 1 MiB buffer turns ~30k small writes per GiB into a few hundred.
-        using var file = FileSystemSecurity.CreatePrivateFile(partialPath, bufferSize: 1 << 20);
-        using var hashing = new HashingStream(file, leaveOpen: true);
-        var compressor = Codec.CreateCompressor(request.Compression, hashing, request.CompressionLevel);
-        try
+        using var archive = new ArchiveFileWriter(partialPath, request.Compression, request.CompressionLevel, request.Encryption);
+        var tar = archive.Tar;
+        // manifest.json goes first without entry hashes (unknown until streamed); they close the archive in checksums.sha256.
+        tar.WriteFile(Manifest.EntryName, FormatJson.Serialize(manifest), 0x180, manifest.CreatedUtc);
+        foreach (var entry in manifest.Entries)
         {
-            var tar = new TarWriter(compressor);
-            // manifest.json goes first without entry hashes (unknown until streamed); they close the archive in checksums.sha256.
-            tar.WriteFile(Manifest.EntryName, FormatJson.Serialize(manifest), 0x180, manifest.CreatedUtc);
-            foreach (var entry in manifest.Entries)
+            switch (entry.Kind)
             {
-                switch (entry.Kind)
-                {
-                    case EntryKind.Database:
-                        using (var db = snapshot!.OpenRead())
-                            entry.Sha256 = tar.WriteFile(entry.Path, entry.Size, Convert.ToInt32(entry.Mode, 8), entry.ModifiedUtc, db, meter.Add);
-                        break;
-                    case EntryKind.Directory:
-                        tar.WriteDirectory(entry.Path, Convert.ToInt32(entry.Mode, 8), entry.ModifiedUtc);
-                        break;
-                    default:
-                        var source = files.Items.First(i => ReferenceEquals(i.Entry, entry)).SourcePath;
-                        context.Verbose($"Adding '{source}'.");
-                        using (var stream = OpenIncludedFile(source))
-                            entry.Sha256 = tar.WriteFile(entry.Path, entry.Size, Convert.ToInt32(entry.Mode, 8), entry.ModifiedUtc, stream, meter.Add);
-                        break;
-                }
+                case EntryKind.Database:
+                    using (var db = snapshot!.OpenRead())
+                        entry.Sha256 = tar.WriteFile(entry.Path, entry.Size, Convert.ToInt32(entry.Mode, 8), entry.ModifiedUtc, db, meter.Add);
+                    break;
+                case EntryKind.Directory:
+                    tar.WriteDirectory(entry.Path, Convert.ToInt32(entry.Mode, 8), entry.ModifiedUtc);
+                    break;
+                default:
+                    var source = files.Items.First(i => ReferenceEquals(i.Entry, entry)).SourcePath;
+                    context.Verbose($"Adding '{source}'.");
+                    using (var stream = OpenIncludedFile(source))
+                        entry.Sha256 = tar.WriteFile(entry.Path, entry.Size, Convert.ToInt32(entry.Mode, 8), entry.ModifiedUtc, stream, meter.Add);
+                    break;
             }
-            tar.WriteFile(Manifest.ChecksumsEntryName, ChecksumsFile(manifest), 0x180, manifest.CreatedUtc);
-            tar.Finish();
-            Codec.Finish(compressor);
         }
-        finally
-        {
-            compressor.Dispose();
-        }
-        file.Flush(flushToDisk: true);
-        return (hashing.BytesProcessed, hashing.GetHashHex());
+        tar.WriteFile(Manifest.ChecksumsEntryName, ChecksumsFile(manifest), 0x180, manifest.CreatedUtc);
+        return archive.Complete();
     }
 
     private static FileStream OpenIncludedFile(string path)

@@ -18,4 +18,6 @@ public sealed class BackupRequest
     public CompressionKind Compression { get; init; } = CompressionKind.Zstd;
     public int? CompressionLevel { get; init; }
     public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>Encrypt for these recipients (passphrase and/or certificates' public keys); null: not encrypted.</summary>
+    public Encryption.KeyRing? Encryption { get; init; }
 }

@@ -23,6 +23,8 @@ public sealed class PostgresBackupRequest
     public string? PgBinPath { get; init; }
     public IReadOnlyList<string> ExcludeTable { get; init; } = [];
     public IReadOnlyList<string> ExcludeTableData { get; init; } = [];
+    /// <summary>Keys to encrypt the backup for; null for a plain backup.</summary>
+    public Encryption.KeyRing? Encryption { get; init; }
 }
 
 /// <summary>
@@ -68,7 +70,7 @@ public static class PostgresBackupOperation
             FileSystemSecurity.DeleteQuietly(dumpPath);
             File.Move(partialPath, finalPath);
             PosixFs.SyncDirectory(destination.Root);
-            var sidecar = new Sidecar { BackupFile = fileName, SizeBytes = size, Sha256 = sha256, Manifest = manifest };
+            var sidecar = Encryption.EncryptedBackups.NewSidecar(fileName, size, sha256, manifest, request.Encryption);
             LocalFolderDestination.WriteSidecar(finalPath, sidecar);
             context.Verbose($"Backup '{fileName}' complete: {size} bytes, SHA-256 {sha256}, {clock.Elapsed.TotalSeconds:0.00} s.");
             return new BackupRecord(finalPath, sidecar);
@@ -142,26 +144,14 @@ public static class PostgresBackupOperation
     private static (long Size, string Sha256) WriteArchive(string partialPath, Manifest manifest, string dumpPath, PostgresBackupRequest request, OperationContext context)
     {
         var meter = new ProgressMeter(context, "Backing up " + manifest.DatabaseName, manifest.Entries.Sum(e => e.Size)) { Status = "Compressing" };
-        using var file = FileSystemSecurity.CreatePrivateFile(partialPath, bufferSize: 0);
-        using var hashing = new HashingStream(file, leaveOpen: true);
-        var compressor = Codec.CreateCompressor(request.Compression, hashing, request.CompressionLevel);
-        try
-        {
-            var tar = new TarWriter(compressor);
-            tar.WriteFile(Manifest.EntryName, FormatJson.Serialize(manifest), 0x180, manifest.CreatedUtc);
-            var entry = manifest.DatabaseEntry!;
-            using (var dump = new FileStream(dumpPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan))
-                entry.Sha256 = tar.WriteFile(entry.Path, entry.Size, 0x180, entry.ModifiedUtc, dump, n => { meter.Add(n); context.Cancellation.ThrowIfCancellationRequested(); });
-            tar.WriteFile(Manifest.ChecksumsEntryName, BackupOperation.ChecksumsFile(manifest), 0x180, manifest.CreatedUtc);
-            tar.Finish();
-            Codec.Finish(compressor);
-        }
-        finally
-        {
-            compressor.Dispose();
-        }
-        file.Flush(flushToDisk: true);
-        return (hashing.BytesProcessed, hashing.GetHashHex());
+        using var archive = new ArchiveFileWriter(partialPath, request.Compression, request.CompressionLevel, request.Encryption);
+        var tar = archive.Tar;
+        tar.WriteFile(Manifest.EntryName, FormatJson.Serialize(manifest), 0x180, manifest.CreatedUtc);
+        var entry = manifest.DatabaseEntry!;
+        using (var dump = new FileStream(dumpPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan))
+            entry.Sha256 = tar.WriteFile(entry.Path, entry.Size, 0x180, entry.ModifiedUtc, dump, n => { meter.Add(n); context.Cancellation.ThrowIfCancellationRequested(); });
+        tar.WriteFile(Manifest.ChecksumsEntryName, BackupOperation.ChecksumsFile(manifest), 0x180, manifest.CreatedUtc);
+        return archive.Complete();
     }
 
     private static Manifest NewManifest(PostgresBackupRequest request, string databaseName)

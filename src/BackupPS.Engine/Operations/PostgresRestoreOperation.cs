@@ -41,11 +41,12 @@ public static class PostgresRestoreOperation
     public static bool IsPostgresBackup(BackupRecord? record, string path) =>
         (record?.Manifest ?? ManifestPeek.Read(path)).Engine == PostgresBackupOperation.EngineName;
 
-    public static (RestorePlan Plan, PostgresConnectionInfo Target) Plan(PostgresRestoreRequest request)
+    public static (RestorePlan Plan, PostgresConnectionInfo Target) Plan(PostgresRestoreRequest request, Encryption.KeyRing? keys = null)
     {
         var record = request.Record ?? BackupLocator.FromPath(request.Path ?? throw new ArgumentException("Record or Path is required."));
         var path = record?.Path ?? System.IO.Path.GetFullPath(request.Path!);
-        var manifest = record?.Manifest ?? ManifestPeek.Read(path);
+        // An encrypted backup's sidecar holds no source or table names: the manifest inside is read, which needs the key.
+        var manifest = record is { Encrypted: false } ? record.Manifest : ManifestPeek.Read(path, keys);
         var targetText = request.Target ?? manifest.SourcePath
             ?? throw new BackupException("TargetRequired", BackupErrorKind.InvalidArgument, $"The backup '{path}' does not record where its database came from. Give -Target.", path);
         if (!PostgresConnectionInfo.IsPostgres(targetText))
@@ -89,6 +90,8 @@ public static class PostgresRestoreOperation
                 safety = Task.Run(() => (BackupRecord?)PostgresBackupOperation.Run(new PostgresBackupRequest
                 {
                     Connection = target, Destination = destination, Type = BackupType.PreRestore, PgBinPath = request.PgBinPath,
+                    // An encrypted backup's safety copy is encrypted with the same keys: no readable copy lands beside it.
+                    Encryption = Encryption.EncryptedBackups.IsEncrypted(plan.BackupPath) ? context.Keys : null,
                     Description = $"Before restoring backup {plan.Manifest.Id} ({plan.Manifest.CreatedUtc:u})", Tags = ["PreRestore"],
                 }, context));
             }

@@ -80,6 +80,10 @@ public static class PostgresVerify
         {
             result.Skip("RestoreTest", "Not attempted: the backup failed verification.");
         }
+        else if (Encryption.EncryptedBackups.IsEncrypted(path) && context.Keys is not { IsEmpty: false })
+        {
+            result.Skip("RestoreTest", "Not attempted: the backup is encrypted; it needs the passphrase or a recipient's private key.");
+        }
         else
         {
             var clock = Stopwatch.StartNew();

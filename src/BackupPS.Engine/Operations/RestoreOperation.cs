@@ -17,11 +17,12 @@ namespace BackupPS.Engine.Operations;
 /// </summary>
 public static class RestoreOperation
 {
-    public static RestorePlan Plan(RestoreRequest request)
+    public static RestorePlan Plan(RestoreRequest request, Encryption.KeyRing? keys = null)
     {
         var record = request.Record ?? BackupLocator.FromPath(request.Path ?? throw new ArgumentException("Record or Path is required."));
         var path = record?.Path ?? System.IO.Path.GetFullPath(request.Path!);
-        var manifest = record?.Manifest ?? ManifestPeek.Read(path);
+        // An encrypted backup's sidecar does not say where its database came from: the manifest inside does.
+        var manifest = record is { Encrypted: false } ? record.Manifest : ManifestPeek.Read(path, keys);
         string? databaseTarget = null;
         if (manifest.DatabaseEntry is not null)
         {
@@ -152,6 +153,8 @@ public static class RestoreOperation
             Description = $"Before restoring backup {plan.Manifest.Id} ({plan.Manifest.CreatedUtc:u})",
             Tags = ["PreRestore"],
             LockTimeout = request.LockTimeout,
+            // The safety copy of an encrypted backup's target is as sensitive: it is encrypted for the keys that opened the backup.
+            Encryption = Encryption.EncryptedBackups.IsEncrypted(plan.BackupPath) ? context.Keys : null,
         }, context);
     }
 

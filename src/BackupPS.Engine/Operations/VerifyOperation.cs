@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Data.Sqlite;
 using BackupPS.Engine.Destinations;
+using BackupPS.Engine.Encryption;
 using BackupPS.Engine.Format;
 using BackupPS.Engine.Model;
 using BackupPS.Engine.Sources;
@@ -70,18 +71,24 @@ public static class VerifyOperation
         var total = record?.SizeBytes > 0 ? record.TotalSourceBytes : new FileInfo(path).Length;
         var meter = new ProgressMeter(context, "Verifying " + System.IO.Path.GetFileName(path), total) { Status = "Decompressing and hashing" };
         ArchiveContents? contents = null;
+        var encrypted = EncryptedBackups.IsEncrypted(path);
         try
         {
-            contents = ArchiveReader.Read(path, sink, context, meter.Add);
+            if (encrypted && context.Keys is not { IsEmpty: false })
+                EncryptedBackups.VerifyWithoutKey(result, record, path);
+            else
+                contents = ArchiveReader.Read(path, sink, context, meter.Add);
         }
-        catch (BackupException ex) when (ex.Kind is BackupErrorKind.InvalidData or BackupErrorKind.NotFound or BackupErrorKind.PermissionDenied)
+        catch (BackupException ex) when (ex.Kind is BackupErrorKind.InvalidData or BackupErrorKind.NotFound or BackupErrorKind.PermissionDenied
+                                         || (ex.Kind is BackupErrorKind.Security && EncryptedBackups.FileDiffersFromSidecar(record, path)))
         {
-            result.Fail("Archive", ex.Message); // first: it names the backup and the damage (FailureReason)
+            result.Fail("Archive", ex.Kind is BackupErrorKind.Security ? $"The backup '{path}' is damaged: its key slot does not open and the file differs from the SHA-256 in its sidecar, so it was altered after it was written." : ex.Message); // first: it names the backup and the damage (FailureReason)
             if (record is not null) CheckFileOnly(result, record, path);
         }
         if (contents is not null)
         {
-            result.Manifest ??= WithHashes(contents.Manifest, contents.TrailerHashes);
+            // An encrypted backup's sidecar holds a redacted manifest: the decrypted one is the reference.
+            if (result.Manifest is null || encrypted) result.Manifest = WithHashes(contents.Manifest, contents.TrailerHashes);
             CheckFile(result, record, contents);
             result.Pass("Archive", $"{contents.Compression} stream and tar structure intact; manifest format {contents.Manifest.FormatVersion}.");
             CheckEntries(result, record, contents);
@@ -136,7 +143,7 @@ public static class VerifyOperation
             if (!contents.TrailerHashes.TryGetValue(name, out var trailer)) problems.Add($"'{name}' has no checksum in {Manifest.ChecksumsEntryName}");
             else if (trailer != computed) problems.Add($"'{name}' has SHA-256 {computed}, the archive recorded {trailer}");
             var recorded = record?.Manifest.Entries.FirstOrDefault(e => e.Path == name)?.Sha256;
-            if (record is not null && recorded != computed) problems.Add($"'{name}' has SHA-256 {computed}, the sidecar recorded {recorded ?? "none"}");
+            if (record is not null && !record.Encrypted && recorded != computed) problems.Add($"'{name}' has SHA-256 {computed}, the sidecar recorded {recorded ?? "none"}");
         }
         if (problems.Count > 0) result.Fail("EntryChecksums", string.Join("; ", problems));
         else result.Pass("EntryChecksums", $"{contents.ComputedHashes.Count} entries match their SHA-256.");

@@ -18,7 +18,14 @@ public abstract class DbBackupCmdlet : PSCmdlet
 
     protected override void StopProcessing() => _stop.Cancel();
 
-    protected override void EndProcessing() => _stop.Dispose();
+    protected override void EndProcessing()
+    {
+        _stop.Dispose();
+        Keys?.Dispose();
+    }
+
+    /// <summary>Keys that open encrypted backups, for the engine's context; set by the cmdlets that take -Passphrase/-Certificate.</summary>
+    protected BackupPS.Engine.Encryption.KeyRing? Keys { get; set; }
 
     /// <summary>Resolves a path the way PowerShell users expect: relative to the current PowerShell location, ~ expanded.</summary>
     protected string ResolvePath(string path) => GetUnresolvedProviderPathFromPSPath(path);
@@ -40,7 +47,8 @@ public abstract class DbBackupCmdlet : PSCmdlet
                 WriteProgress(record);
             })),
             message => messages.Add(() => WriteVerbose(message)),
-            message => messages.Add(() => WriteWarning(message)));
+            message => messages.Add(() => WriteWarning(message)))
+        { Keys = Keys };
         var task = Task.Run(() =>
         {
             try { return operation(context); }
@@ -96,6 +104,7 @@ public abstract class DbBackupCmdlet : PSCmdlet
         BackupErrorKind.PermissionDenied => ErrorCategory.PermissionDenied,
         BackupErrorKind.WriteError => ErrorCategory.WriteError,
         BackupErrorKind.OperationStopped => ErrorCategory.OperationStopped,
+        BackupErrorKind.Security => ErrorCategory.SecurityError,
         _ => ErrorCategory.NotSpecified,
     };
 

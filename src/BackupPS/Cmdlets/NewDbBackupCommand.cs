@@ -63,6 +63,23 @@ public sealed class NewDbBackupCommand : DbBackupCmdlet
     [ValidateNotNullOrEmpty]
     public string[] ExcludeTableData { get; set; } = [];
 
+    [Parameter]
+    public System.Security.SecureString? Passphrase { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? PassphraseFile { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public object[]? Certificate { get; set; }
+
+    protected override void BeginProcessing()
+    {
+        try { Keys = KeyParameters.Build(Passphrase, PassphraseFile, Certificate, needPrivateKey: false, ResolvePath); }
+        catch (BackupPS.Engine.BackupException ex) { ThrowTerminatingError(ErrorFor(ex, null)); }
+    }
+
     protected override void ProcessRecord()
     {
         if (BackupPS.Engine.Sources.PostgresConnectionInfo.IsPostgres(Database))
@@ -82,6 +99,7 @@ public sealed class NewDbBackupCommand : DbBackupCmdlet
             Compression = Enum.Parse<CompressionKind>(Compression.ToString()),
             CompressionLevel = CompressionLevel,
             LockTimeout = TimeSpan.FromSeconds(LockTimeoutSec),
+            Encryption = Keys,
         };
         var what = string.Join(", ", new[] { request.DatabasePath }.Concat(request.IncludePaths).Where(p => p is not null));
         if (!ShouldProcess($"{what} -> {request.Destination}", "Back up")) return;
@@ -110,6 +128,7 @@ public sealed class NewDbBackupCommand : DbBackupCmdlet
                 PgBinPath = PgBinPath is null ? null : ResolvePath(PgBinPath),
                 ExcludeTable = ExcludeTable,
                 ExcludeTableData = ExcludeTableData,
+                Encryption = Keys,
             };
             if (!ShouldProcess($"{connection.Display()} -> {request.Destination}", "Back up")) return;
             WriteObject(DbBackup.From(RunEngine(context => PostgresBackupOperation.Run(request, context))));

@@ -41,6 +41,23 @@ public sealed class RestoreDbBackupCommand : BackupInputCmdlet
     [ValidateNotNullOrEmpty]
     public string? PgBinPath { get; set; }
 
+    [Parameter]
+    public System.Security.SecureString? Passphrase { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? PassphraseFile { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public object[]? Certificate { get; set; }
+
+    protected override void BeginProcessing()
+    {
+        try { Keys = KeyParameters.Build(Passphrase, PassphraseFile, Certificate, needPrivateKey: true, ResolvePath); }
+        catch (BackupPS.Engine.BackupException ex) { ThrowTerminatingError(ErrorFor(ex, null)); }
+    }
+
     protected override void ProcessRecord()
     {
         foreach (var (record, path) in Backups())
@@ -66,7 +83,7 @@ public sealed class RestoreDbBackupCommand : BackupInputCmdlet
             };
             Try(() =>
             {
-                var plan = RestoreOperation.Plan(request);
+                var plan = RestoreOperation.Plan(request, Keys);
                 // Any shared target (the database or a file root), not only an identical set of targets, means a second
                 // backup would overwrite what the first one just restored.
                 var targets = new[] { plan.DatabaseTarget }.Concat(plan.FileTargets.Select(f => f.Target)).OfType<string>().ToList();
@@ -89,7 +106,7 @@ public sealed class RestoreDbBackupCommand : BackupInputCmdlet
             var (user, password) = PostgresCmdletSupport.FromCredential(Credential);
             var request = PostgresRestoreRequest.Create(record, path, Target, user, password,
                 SafetyBackupDestination is null ? null : ResolvePath(SafetyBackupDestination), Force, Jobs, PgBinPath is null ? null : ResolvePath(PgBinPath));
-            var (plan, target) = PostgresRestoreOperation.Plan(request);
+            var (plan, target) = PostgresRestoreOperation.Plan(request, Keys);
             if (!_targetsRestored.Add(plan.DatabaseTarget!))
                 throw new BackupException("MultipleBackupsForOneTarget", BackupErrorKind.InvalidArgument,
                     $"More than one backup was piped to restore into '{plan.Describe()}'; only the first was restored. Pick one, e.g. with Get-DbBackup -Latest -DatabaseName <name>.", path);

@@ -29,6 +29,23 @@ public sealed class TestDbBackupCommand : BackupInputCmdlet
     [ValidateRange(1, 64)]
     public int Jobs { get; set; } = 1;
 
+    [Parameter]
+    public System.Security.SecureString? Passphrase { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? PassphraseFile { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public object[]? Certificate { get; set; }
+
+    protected override void BeginProcessing()
+    {
+        try { Keys = KeyParameters.Build(Passphrase, PassphraseFile, Certificate, needPrivateKey: true, ResolvePath); }
+        catch (BackupPS.Engine.BackupException ex) { ThrowTerminatingError(ErrorFor(ex, null)); }
+    }
+
     protected override void ProcessRecord()
     {
         foreach (var (record, path) in Backups())

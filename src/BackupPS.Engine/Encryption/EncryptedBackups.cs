@@ -1,0 +1,92 @@
+using BackupPS.Engine.Format;
+using BackupPS.Engine.Model;
+using BackupPS.Engine.Operations;
+
+namespace BackupPS.Engine.Encryption;
+
+/// <summary>What the operations do differently for an encrypted backup: its sidecar, its key-less check, opening it.</summary>
+internal static class EncryptedBackups
+{
+    public const string KeyNeeded = "needs the passphrase or a recipient's private key";
+
+    public static bool IsEncrypted(string path)
+    {
+        try
+        {
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
+            Span<byte> head = stackalloc byte[6];
+            return EncryptedHeader.HasMagic(head[..file.ReadAtLeast(head, 6, throwOnEndOfStream: false)]);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { return false; }
+    }
+
+    /// <summary>
+    /// The sidecar's copy of an encrypted backup's manifest: only what listing, retention and the whole-file check need
+    /// (id, engine, name, type, time, tags, compression, format and tool version). Paths, host, user, description, SQLite
+    /// details, table names, row counts and entries stay inside the encrypted archive.
+    /// </summary>
+    public static Manifest Redact(Manifest manifest) => new()
+    {
+        FormatVersion = manifest.FormatVersion,
+        Id = manifest.Id,
+        Engine = manifest.Engine,
+        DatabaseName = manifest.DatabaseName,
+        Type = manifest.Type,
+        Tags = [.. manifest.Tags],
+        CreatedUtc = manifest.CreatedUtc,
+        Tool = manifest.Tool,
+        ToolVersion = manifest.ToolVersion,
+        Compression = manifest.Compression,
+    };
+
+    /// <summary>The sidecar of a new backup: the full manifest when plain, the redacted one (plus the database's size) when encrypted.</summary>
+    public static Sidecar NewSidecar(string fileName, long size, string sha256, Manifest manifest, KeyRing? encryption) => encryption is null
+        ? new Sidecar { BackupFile = fileName, SizeBytes = size, Sha256 = sha256, Manifest = manifest }
+        : new Sidecar
+        {
+            BackupFile = fileName, SizeBytes = size, Sha256 = sha256, Encrypted = true, Manifest = Redact(manifest),
+            DatabaseSizeBytes = manifest.DatabaseEntry?.Size, SourceSizeBytes = manifest.Entries.Sum(e => e.Size),
+        };
+
+    /// <summary>
+    /// Test-DbBackup of an encrypted backup without a key: the whole-file SHA-256 against the sidecar and the header's
+    /// structure and checksum; the checks inside the encrypted archive are reported Skipped.
+    /// </summary>
+    public static void VerifyWithoutKey(VerifyResult result, BackupRecord? record, string path)
+    {
+        if (record is null) result.Skip("FileChecksum", "No sidecar beside the file: the whole-file SHA-256 cannot be compared.");
+        else if (FileDiffersFromSidecar(record, path))
+            result.Fail("FileChecksum", $"The backup '{path}' is damaged: its size or SHA-256 differs from its sidecar ({record.SizeBytes} bytes, {record.Sha256}); it was altered or truncated after it was written.");
+        else result.Pass("FileChecksum", $"SHA-256 {record.Sha256} matches the sidecar.");
+        CheckHeader(result, path);
+        foreach (var name in new[] { "Archive", "EntryChecksums", "IntegrityCheck", "RowCounts" })
+            result.Skip(name, $"The backup is encrypted: this check {KeyNeeded}.");
+    }
+
+    /// <summary>A wrong key and a damaged file look alike to the key slot; the sidecar's SHA-256 tells them apart.</summary>
+    public static bool FileDiffersFromSidecar(BackupRecord? record, string path)
+    {
+        if (record is null) return false;
+        try
+        {
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
+            if (file.Length != record.SizeBytes) return true;
+            return !string.Equals(Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(file)), record.Sha256, StringComparison.OrdinalIgnoreCase);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { return true; }
+    }
+
+    private static void CheckHeader(VerifyResult result, string path)
+    {
+        try
+        {
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+            var header = EncryptedHeader.Read(file);
+            result.Pass("Encryption", $"AES-256-GCM, {header.ChunkSize >> 10} KiB chunks; header intact; key slots: {header.DescribeSlots()}.");
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            result.Fail("Encryption", $"The backup '{path}' is damaged: {ex.Message}");
+        }
+    }
+}
