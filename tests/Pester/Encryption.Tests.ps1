@@ -70,6 +70,8 @@ Describe 'Encrypted backups with a passphrase' {
             $check.Outcome | Should -Be 'Skipped'
             $check.Message | Should -Match "needs the passphrase or a recipient's private key"
         }
+        # A file-and-header check is no verification to list as LastVerified.
+        (Get-DbBackup (Split-Path $b.Path) -Id $b.Id).LastVerified | Should -BeNullOrEmpty
     }
 
     It 'Test-DbBackup with the passphrase runs every check' {
@@ -77,6 +79,7 @@ Describe 'Encrypted backups with a passphrase' {
         $r.Passed | Should -BeTrue
         $r.Checks.Name | Should -Be @('FileChecksum', 'Archive', 'EntryChecksums', 'IntegrityCheck', 'RowCounts')
         $r.Checks.Outcome | Sort-Object -Unique | Should -Be 'Passed'
+        (Get-DbBackup (Split-Path $b.Path) -Id $b.Id).LastVerificationPassed | Should -BeTrue
     }
 
     It 'a wrong passphrase is WrongPassphrase (SecurityError), not damage' {

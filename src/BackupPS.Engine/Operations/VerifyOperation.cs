@@ -182,6 +182,9 @@ public static class VerifyOperation
 
     private static void RecordOutcome(BackupRecord record, VerifyResult result, OperationContext context)
     {
+        // Without the key only the file and header of an encrypted backup were checked: that is no verification to
+        // list as LastVerified. A failure is recorded all the same.
+        if (result.Passed && result.Checks.Any(c => c.Name == "Archive" && c.Outcome == CheckOutcome.Skipped)) return;
         record.Sidecar.LastVerifiedUtc = result.VerifiedUtc;
         record.Sidecar.LastVerificationPassed = result.Passed;
         try
