@@ -9,6 +9,8 @@ namespace BackupPS.Engine.Format;
 /// <summary>Where the entries of an archive being read go: a stream to write an entry's bytes to, or null to only hash them.</summary>
 internal interface IArchiveSink
 {
+    /// <summary>Called once the manifest is read, before any data: a sink refuses here what it cannot hold.</summary>
+    void Prepare(Manifest manifest);
     Stream? OpenEntry(ManifestEntry entry);
     void CloseEntry(ManifestEntry entry, Stream stream);
     void Directory(ManifestEntry entry);
@@ -34,6 +36,7 @@ internal sealed class ArchiveContents
 internal static class ArchiveReader
 {
     private const int MaxManifestBytes = 16 << 20;
+    private const long MaxEntryBytes = 1L << 50; // 1 PiB: beyond any database or file this tool backs up
 
     public static ArchiveContents Read(string path, IArchiveSink sink, OperationContext context, Action<long>? progress = null)
     {
@@ -99,9 +102,13 @@ internal static class ArchiveReader
         var expected = new Dictionary<string, ManifestEntry>(StringComparer.Ordinal);
         foreach (var e in manifest.Entries)
         {
+            if (e.Size < 0 || e.Size > MaxEntryBytes) throw Corrupt(path, $"its manifest declares an implausible size for '{e.Path}' ({e.Size} bytes).");
             EnsureSafeName(path, e.Path);
             if (!expected.TryAdd(e.Path, e)) throw Corrupt(path, $"its manifest lists '{e.Path}' twice.");
         }
+        // The reader never writes more than the manifest declares; the sink refuses a declaration it cannot hold,
+        // so a decompression bomb is stopped before its first byte is written.
+        sink.Prepare(manifest);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var buffer = new byte[1 << 20];
         var sawChecksums = false;

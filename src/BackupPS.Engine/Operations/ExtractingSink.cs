@@ -12,6 +12,21 @@ internal sealed class ExtractingSink(string databasePath, string? filesStagingRo
 
     public string DatabasePath => databasePath;
 
+    /// <summary>Keeps this much free beyond what the archive declares, so extracting never fills a disk to the last byte.</summary>
+    private const long Headroom = 64L << 20;
+
+    public void Prepare(Manifest manifest)
+    {
+        var needed = manifest.Entries.Where(e => e.Kind == EntryKind.Database || (e.Kind == EntryKind.File && filesStagingRoot is not null)).Sum(e => e.Size);
+        var folder = System.IO.Path.GetDirectoryName(databasePath)!;
+        long free;
+        try { free = new DriveInfo(folder).AvailableFreeSpace; }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException) { return; } // unknown: the write itself reports a full disk
+        if (needed + Headroom > free)
+            throw new BackupException("InsufficientSpace", BackupErrorKind.ResourceUnavailable,
+                $"The backup declares {needed} bytes to extract, but '{folder}' has {free} bytes free. Nothing was written. Free space there, or restore to another disk; a backup declaring far more than its size suggests is a decompression bomb.", folder);
+    }
+
     public Stream? OpenEntry(ManifestEntry entry)
     {
         if (entry.Kind == EntryKind.Database) return FileSystemSecurity.CreatePrivateFile(databasePath, 1 << 20);
