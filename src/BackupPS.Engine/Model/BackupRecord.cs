@@ -22,6 +22,6 @@ public sealed class BackupRecord(string path, Sidecar sidecar)
     public IReadOnlyList<string> Tags => Manifest.Tags;
     public DateTimeOffset? LastVerifiedUtc => Sidecar.LastVerifiedUtc;
     public bool? LastVerificationPassed => Sidecar.LastVerificationPassed;
-    public long DatabaseSizeBytes => Manifest.DatabaseEntry?.Size ?? 0;
+    public long DatabaseSizeBytes => Manifest.Entries.Where(e => e.Kind == Format.EntryKind.Database).Sum(e => e.Size);
     public long TotalSourceBytes => Manifest.Entries.Sum(e => e.Size);
 }

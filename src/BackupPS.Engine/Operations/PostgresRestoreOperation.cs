@@ -18,14 +18,20 @@ public sealed class PostgresRestoreRequest
     internal byte[]? Password { get; init; }
     public string? SafetyBackupDestination { get; init; }
     public bool Force { get; init; }
-    public int Jobs { get; init; } = 1;
+    public int Jobs { get; init; } = DefaultJobs;
     public string? PgBinPath { get; init; }
+    /// <summary>Also apply the backup's database/globals.sql (roles, tablespaces) with psql before pg_restore.</summary>
+    public bool RestoreGlobals { get; init; }
+
+    /// <summary>pg_restore -j default: 2 on a machine with 2 or more cores, else 1.</summary>
+    public static int DefaultJobs => Environment.ProcessorCount >= 2 ? 2 : 1;
 
     public static PostgresRestoreRequest Create(BackupRecord? record, string? path, string? target, string? username, byte[]? password,
-        string? safetyBackupDestination, bool force, int jobs, string? pgBinPath) => new()
+        string? safetyBackupDestination, bool force, int? jobs, string? pgBinPath, bool restoreGlobals = false) => new()
     {
         Record = record, Path = path, Target = target, Username = username, Password = password,
-        SafetyBackupDestination = safetyBackupDestination, Force = force, Jobs = jobs, PgBinPath = pgBinPath,
+        SafetyBackupDestination = safetyBackupDestination, Force = force, Jobs = jobs ?? DefaultJobs, PgBinPath = pgBinPath,
+        RestoreGlobals = restoreGlobals,
     };
 }
 
@@ -53,6 +59,9 @@ public static class PostgresRestoreOperation
                 $"'{path}' is a PostgreSQL backup; -Target must be a postgres:// URL or an Npgsql connection string, not '{PostgresConnectionInfo.Redact(targetText)}'.", path);
         var target = PostgresConnectionInfo.Parse(targetText, request.Username, request.Password);
         if (string.IsNullOrEmpty(target.Database)) target = target.WithDatabase(PostgresConnectionInfo.Parse(manifest.SourcePath ?? "postgres://localhost/" + manifest.DatabaseName).Database);
+        if (request.RestoreGlobals && !manifest.Entries.Any(e => e.Path == PostgresBackupOperation.GlobalsEntry))
+            throw new BackupException("NoGlobalsInBackup", BackupErrorKind.InvalidArgument,
+                $"-RestoreGlobals: the backup '{path}' holds no roles (it was not made with New-DbBackup -IncludeGlobals).", path);
         return (new RestorePlan(record, path, manifest, target.Display(), []), target);
     }
 
@@ -98,8 +107,9 @@ public static class PostgresRestoreOperation
                 throw new BackupException("BackupVerificationFailed", BackupErrorKind.InvalidData,
                     $"The backup '{plan.BackupPath}' failed verification, so nothing was restored and the target is untouched: {verification.FailureReason}", plan.BackupPath);
 
+            if (request.RestoreGlobals) result.Globals = ApplyGlobals(target, sink.GlobalsPath, request.PgBinPath, context);
             context.Verbose($"Restoring into the scratch database '{scratchDb}' on {target.Display("")}.");
-            RestoreInto(target, scratchDb, sink.DatabasePath, plan.Manifest, request.PgBinPath, request.Jobs, context);
+            RestoreInto(target, scratchDb, sink.DumpPath, plan.Manifest, request.PgBinPath, request.Jobs, context);
             var problems = CompareRowCounts(target, scratchDb, plan.Manifest, context);
             if (problems.Count > 0)
                 throw new BackupException("RestoreCheckFailed", BackupErrorKind.InvalidData,
@@ -131,6 +141,29 @@ public static class PostgresRestoreOperation
         result.Duration = clock.Elapsed;
         context.Verbose($"Restore complete in {result.Duration.TotalSeconds:0.00} s.");
         return result;
+    }
+
+    /// <summary>
+    /// psql -f globals.sql on the target server's maintenance database with ON_ERROR_STOP off, so "role already exists"
+    /// does not stop the ALTER ROLE that follows it. Roles are cluster-wide: they are not rolled back if the restore fails later.
+    /// </summary>
+    internal static string ApplyGlobals(PostgresConnectionInfo server, string globalsPath, string? pgBinPath, OperationContext context)
+    {
+        var (psql, _, _) = PostgresTools.Find("psql", pgBinPath);
+        context.Verbose($"Applying roles and tablespaces from the backup with {psql}.");
+        string database;
+        using (var m = PostgresServer.OpenMaintenance(server, context.Cancellation)) database = m.Database;
+        var (code, stdout, stderr) = PostgresTools.Run(psql, ["--no-psqlrc", "--no-password", "--set=ON_ERROR_STOP=0", "--file=" + globalsPath],
+            server.ChildEnvironment(database), Timeout.InfiniteTimeSpan, context.Cancellation);
+        var errors = stderr.Split('\n').Where(l => l.Contains("ERROR:", StringComparison.Ordinal)).ToList();
+        if (code != 0 && errors.Count == 0) throw PostgresTools.ErrorFrom("psql", stderr, server.Display(database));
+        var existing = errors.Count(l => l.Contains("already exists", StringComparison.Ordinal));
+        var failed = errors.Where(l => !l.Contains("already exists", StringComparison.Ordinal)).Select(l => l[(l.IndexOf("ERROR:", StringComparison.Ordinal) + 6)..].Trim()).ToList();
+        var applied = stdout.Split('\n').Count(l => l.Length > 0 && l != "SET" && char.IsUpper(l[0]));
+        if (failed.Count > 0) context.Warning($"{failed.Count} statement(s) of the backup's globals failed: {string.Join("; ", failed.Take(5))}.");
+        var summary = $"{applied} statement(s) applied, {existing} skipped (already exist), {failed.Count} failed";
+        context.Verbose("Globals: " + summary + ".");
+        return summary;
     }
 
     /// <summary>Test hook: runs just before the swap with the scratch database's name.</summary>

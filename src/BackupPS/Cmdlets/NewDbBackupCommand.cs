@@ -63,6 +63,16 @@ public sealed class NewDbBackupCommand : DbBackupCmdlet
     [ValidateNotNullOrEmpty]
     public string[] ExcludeTableData { get; set; } = [];
 
+    [Parameter]
+    [ValidateRange(1, 64)]
+    public int Jobs { get; set; } = 1;
+
+    [Parameter]
+    public SwitchParameter IncludeGlobals { get; set; }
+
+    [Parameter]
+    public SwitchParameter IncludeRolePasswords { get; set; }
+
     protected override void ProcessRecord()
     {
         if (BackupPS.Engine.Sources.PostgresConnectionInfo.IsPostgres(Database))
@@ -110,6 +120,9 @@ public sealed class NewDbBackupCommand : DbBackupCmdlet
                 PgBinPath = PgBinPath is null ? null : ResolvePath(PgBinPath),
                 ExcludeTable = ExcludeTable,
                 ExcludeTableData = ExcludeTableData,
+                Jobs = Jobs,
+                IncludeGlobals = IncludeGlobals || IncludeRolePasswords,
+                IncludeRolePasswords = IncludeRolePasswords,
             };
             if (!ShouldProcess($"{connection.Display()} -> {request.Destination}", "Back up")) return;
             WriteObject(DbBackup.From(RunEngine(context => PostgresBackupOperation.Run(request, context))));
