@@ -44,10 +44,14 @@ try {
     $backup = $null
     $r['New-DbBackup'] = Time { $script:backup = New-DbBackup -Database $url -Destination "$out/backups" }
     $sizeB = $backup.SizeBytes
+    $backupJ = $null
+    $r['New-DbBackup -Jobs 2'] = Time { $script:backupJ = New-DbBackup -Database $url -Destination "$out/backups-j2" -Jobs 2 }
+    $sizeBJ = $backupJ.SizeBytes
 
     Psql postgres 'CREATE DATABASE bench_pgr' | Out-Null
     $r['pg_restore -j 2 (into a new database)'] = Time { Native "$pgbin/pg_restore" -j 2 --dbname=bench_pgr "$out/bench.dump" }
     $r['Restore-DbBackup -Jobs 2 (new database, incl. verify + row counts)'] = Time { $backup | Restore-DbBackup -Target "postgres://postgres@127.0.0.1:$Port/bench_new" -Jobs 2 -Force }
+    $r['Restore-DbBackup of the -Jobs 2 backup (directory format, new database)'] = Time { $backupJ | Restore-DbBackup -Target "postgres://postgres@127.0.0.1:$Port/bench_new_dir" -Jobs 2 -Force }
     $r['Restore-DbBackup -Jobs 2 (in place over bench: + PreRestore backup, swap, drop)'] = Time { $backup | Restore-DbBackup -Target $url -Jobs 2 -Force }
 
     "### PostgreSQL benchmark: bench, scale $Scale, pg_database_size $([math]::Round($dbSize / 1MB, 1)) MiB, $(& "$pgbin/pg_dump" --version)"
@@ -55,12 +59,14 @@ try {
     '| operation | seconds | output MiB |'
     '|---|---:|---:|'
     foreach ($k in $r.Keys) {
-        $size = switch ($k) { 'pg_dump -Fc' { $sizeFc } 'pg_dump -Fd -j 2' { $sizeFd } 'New-DbBackup' { $sizeB } default { $null } }
+        $size = switch ($k) { 'pg_dump -Fc' { $sizeFc } 'pg_dump -Fd -j 2' { $sizeFd } 'New-DbBackup' { $sizeB } 'New-DbBackup -Jobs 2' { $sizeBJ } default { $null } }
         "| $k | $('{0:0.00}' -f $r[$k]) | $(if ($size) { '{0:0.0}' -f ($size / 1MB) }) |"
     }
     ''
     "- backup time New-DbBackup / pg_dump -Fc: $('{0:0.00}' -f ($r['New-DbBackup'] / $r['pg_dump -Fc'])) (target <= 0.5)"
     "- backup time New-DbBackup / pg_dump -Fd -j 2: $('{0:0.00}' -f ($r['New-DbBackup'] / $r['pg_dump -Fd -j 2']))"
+    "- backup time New-DbBackup -Jobs 2 / pg_dump -Fc: $('{0:0.00}' -f ($r['New-DbBackup -Jobs 2'] / $r['pg_dump -Fc'])), size $('{0:0.00}' -f ($sizeBJ / $sizeFc))"
+    "- restore time Restore-DbBackup (directory-format backup, new db) / pg_restore -j 2: $('{0:0.00}' -f ($r['Restore-DbBackup of the -Jobs 2 backup (directory format, new database)'] / $r['pg_restore -j 2 (into a new database)']))"
     "- backup size New-DbBackup / pg_dump -Fc: $('{0:0.00}' -f ($sizeB / $sizeFc)) (target <= 1.0)"
     "- restore time Restore-DbBackup (new db) / pg_restore -j 2: $('{0:0.00}' -f ($r['Restore-DbBackup -Jobs 2 (new database, incl. verify + row counts)'] / $r['pg_restore -j 2 (into a new database)'])) (target <= 1.1)"
     "- restore time Restore-DbBackup (in place) / pg_restore -j 2: $('{0:0.00}' -f ($r['Restore-DbBackup -Jobs 2 (in place over bench: + PreRestore backup, swap, drop)'] / $r['pg_restore -j 2 (into a new database)']))"
