@@ -110,7 +110,9 @@ public static class PostgresRestoreOperation
             if (request.RestoreGlobals) result.Globals = ApplyGlobals(target, sink.GlobalsPath, request.PgBinPath, context);
             context.Verbose($"Restoring into the scratch database '{scratchDb}' on {target.Display("")}.");
             RestoreInto(target, scratchDb, sink.DumpPath, plan.Manifest, request.PgBinPath, request.Jobs, context);
+            var counting = Stopwatch.StartNew();
             var problems = CompareRowCounts(target, scratchDb, plan.Manifest, context, request.Jobs);
+            context.Verbose($"Row counts of {plan.Manifest.Tables.Count} tables compared in {counting.Elapsed.TotalSeconds:0.00} s.");
             if (problems.Count > 0)
                 throw new BackupException("RestoreCheckFailed", BackupErrorKind.InvalidData,
                     $"The restored copy does not match the backup's manifest ({string.Join("; ", problems.Take(10))}); the target is untouched.", plan.BackupPath);
@@ -278,8 +280,10 @@ public static class PostgresRestoreOperation
         var args = new List<string> { "--dbname=" + database, "--exit-on-error", "--no-password" };
         if (jobs > 1) args.Add("--jobs=" + jobs);
         args.Add(dumpPath);
+        var clock = Stopwatch.StartNew();
         var (code, _, stderr) = PostgresTools.Run(pgRestore, args, server.ChildEnvironment(database), Timeout.InfiniteTimeSpan, context.Cancellation);
         if (code != 0) throw PostgresTools.ErrorFrom("pg_restore", stderr, server.Display(database));
+        context.Verbose($"pg_restore{(jobs > 1 ? " -j " + jobs : "")} finished in {clock.Elapsed.TotalSeconds:0.00} s.");
         if (manifest.Postgres?.Owner is { } owner)
         {
             try
