@@ -128,6 +128,15 @@ PostgreSQL only: pg_dump --exclude-table patterns (e.g. 'public.audit_*'): these
         ExcludeTableData = @'
 PostgreSQL only: pg_dump --exclude-table-data patterns: the tables' definitions are backed up but not their rows (e.g. caches or logs). The manifest records the patterns; such tables have no row count.
 '@
+        Jobs             = @'
+PostgreSQL only: the number of parallel pg_dump jobs. 1 (the default) runs pg_dump -Fc into one archive entry database/<db>.pgdump; N > 1 runs pg_dump -Fd -j N into a private 0700 temporary folder in the destination, and every file of the dump directory becomes an entry under database/<db>.pgdir/ (the manifest's postgres.dumpFormat is "directory"). Restore and Test-DbBackup handle both. pg_dump -j opens N + 1 connections to the server.
+'@
+        IncludeGlobals   = @'
+PostgreSQL only: also back up the cluster's roles and tablespaces with pg_dumpall --globals-only --no-role-passwords, as the entry database/globals.sql. They are restored only when Restore-DbBackup is given -RestoreGlobals.
+'@
+        IncludeRolePasswords = @'
+PostgreSQL only: with -IncludeGlobals (implied), keep the roles' password hashes in database/globals.sql (pg_dumpall without --no-role-passwords). Reading them needs a superuser. Without this switch no password hash is ever in the backup.
+'@
     }
 
     Inputs       = @(
@@ -235,7 +244,7 @@ A Files backup holds no database. -Name sets the name used in the file name and 
         @{
             Title   = 'Back up a PostgreSQL database given by a URL'
             Code    = '$cred = Get-Credential app; New-DbBackup -Database ''postgres://app@db.internal:5432/assets'' -Credential $cred -Destination ./backups -ExcludeTableData ''public.sessions'''
-            Remarks = 'Dumps the database with pg_dump (custom format, its own compression off) inside one REPEATABLE READ snapshot whose exact per-table row counts go into the manifest, and compresses the dump with zstd into one backup file. The rows of public.sessions are not backed up. Parallel dump (directory format, -Jobs) is not implemented: the dump runs as one pg_dump process.'
+            Remarks = 'Dumps the database with pg_dump (custom format, its own compression off) inside one REPEATABLE READ snapshot whose exact per-table row counts go into the manifest, and compresses the dump with zstd into one backup file. The rows of public.sessions are not backed up. Add -Jobs 2 for a parallel dump (pg_dump -Fd -j 2) and -IncludeGlobals to add the roles (without passwords).'
         }
     )
 

@@ -132,6 +132,95 @@ Describe 'PostgreSQL backups' -Skip:$noPg {
         }
     }
 
+    Context 'Parallel dump (-Jobs) and globals' {
+        It 'dumps in directory format with -Jobs 2: one entry per dump file, no temp folder left, pg_restore reads it' {
+            $b = New-DbBackup -Database $pg.AppUrl('chinook') -Destination $dest -Jobs 2 -Name 'chinook_par'
+            $side = Get-Content -Raw ($b.Path + '.json') | ConvertFrom-Json
+            $side.manifest.postgres.dumpFormat | Should -Be 'directory'
+            $side.manifest.entries[0].path | Should -Be 'database/chinook.pgdir/toc.dat'
+            $side.manifest.entries.path | Should -Not -Contain 'database/chinook.pgdump'
+            @($side.manifest.entries | Where-Object path -like 'database/chinook.pgdir/*.dat').Count | Should -BeGreaterThan 5
+            foreach ($t in $side.manifest.tables) { $t.rows | Should -Be $chinookCounts[$t.name] -Because $t.name }
+            $b.DatabaseSizeBytes | Should -Be ($side.manifest.entries | Measure-Object size -Sum).Sum
+            @(Get-ChildItem -Force $dest -Filter '.backupps-*').Count | Should -Be 0
+            $x = Join-Path $work 'xdir'; New-Item -ItemType Directory $x | Out-Null
+            & tar --zstd -xf $b.Path -C $x
+            $LASTEXITCODE | Should -Be 0
+            (& "$($pg.Bin)/pg_restore" --list (Join-Path $x 'database/chinook.pgdir') | Select-String 'TABLE DATA public track').Count | Should -Be 1
+            $r = $b | Test-DbBackup
+            $r.Passed | Should -BeTrue
+            ($r.Checks | Where-Object Name -eq 'DumpList').Outcome | Should -Be 'Passed'
+        }
+
+        It 'restores a directory-format backup with -Jobs 2 and passes -RestoreTest' {
+            $b = Get-DbBackup $dest -DatabaseName chinook_par -Latest
+            ($b | Test-DbBackup -RestoreTest -Server $pg.AppUrl('postgres') -Jobs 2).Passed | Should -BeTrue
+            $r = $b | Restore-DbBackup -Target $pg.AppUrl('chinook_par') -Force -Jobs 2
+            $r.Globals | Should -BeNullOrEmpty
+            $copy = Get-TestRowCounts $pg 'chinook_par'
+            foreach ($k in $chinookCounts.Keys) { $copy[$k] | Should -Be $chinookCounts[$k] -Because $k }
+            Invoke-TestPsql $pg postgres "SELECT count(*) FROM pg_database WHERE datname LIKE '%backupps%'" | Should -Be '0'
+        }
+
+        It 'a damaged dump file inside a directory-format backup fails verification' {
+            $b = Get-DbBackup $dest -DatabaseName chinook_par -Latest
+            $copy = Join-Path $work 'damaged-par.tar.zst'
+            $x = Join-Path $work 'xdamaged'; New-Item -ItemType Directory $x | Out-Null
+            & tar --zstd -xf $b.Path -C $x
+            $toc = Join-Path $x 'database/chinook.pgdir/toc.dat'
+            [IO.File]::WriteAllBytes($toc, [byte[]]::new((Get-Item $toc).Length)) # same size, zeroed
+            $names = @('manifest.json') + @((Get-Content -Raw ($b.Path + '.json') | ConvertFrom-Json).manifest.entries.path) + @('checksums.sha256')
+            Push-Location $x; try { & tar --zstd --format=pax -cf $copy @names } finally { Pop-Location }
+            $r = Test-DbBackup -Path $copy
+            $r.Passed | Should -BeFalse
+            ($r.Checks | Where-Object Name -eq 'EntryChecksums').Outcome | Should -Be 'Failed'
+            $r.FailureReason | Should -Match 'toc\.dat'
+        }
+
+        It '-IncludeGlobals adds database/globals.sql with the roles but no password hashes; -RestoreGlobals applies them' {
+            Invoke-TestPsql $pg postgres "CREATE ROLE bk_reader NOLOGIN PASSWORD 'reader-pw-1'; CREATE ROLE bk_writer LOGIN PASSWORD 'writer-pw-2' IN ROLE bk_reader" | Out-Null
+            $b = New-DbBackup -Database $pg.AppUrl('chinook') -Destination $dest -IncludeGlobals -Name 'chinook_glob'
+            $side = Get-Content -Raw ($b.Path + '.json') | ConvertFrom-Json
+            $side.manifest.entries.path | Should -Contain 'database/globals.sql'
+            $side.manifest.postgres.globals | Should -Be 'roles without passwords, tablespaces'
+            $x = Join-Path $work 'xglob'; New-Item -ItemType Directory $x | Out-Null
+            & tar --zstd -xf $b.Path -C $x database/globals.sql
+            $sql = Get-Content -Raw (Join-Path $x 'database/globals.sql')
+            $sql | Should -Match 'CREATE ROLE bk_reader'
+            $sql | Should -Match 'CREATE ROLE bk_writer'
+            $sql | Should -Not -Match 'SCRAM-SHA-256'
+            ($b | Test-DbBackup).Passed | Should -BeTrue
+
+            Invoke-TestPsql $pg postgres 'DROP ROLE bk_writer; DROP ROLE bk_reader' | Out-Null
+            $admin = "Host=$($pg.Dir);Port=$($pg.Port);Username=postgres;Database=chinook_glob"
+            $plain = $b | Restore-DbBackup -Target $admin -Force
+            $plain.Globals | Should -BeNullOrEmpty
+            Invoke-TestPsql $pg postgres "SELECT count(*) FROM pg_roles WHERE rolname LIKE 'bk\_%'" | Should -Be '0'
+            $r = $b | Restore-DbBackup -Target $admin -Force -RestoreGlobals
+            $r.Globals | Should -Match '0 failed'
+            $r.Globals | Should -Match '[1-9]\d* skipped \(already exist\)'
+            Invoke-TestPsql $pg postgres "SELECT count(*) FROM pg_roles WHERE rolname LIKE 'bk\_%'" | Should -Be '2'
+            Invoke-TestPsql $pg postgres "SELECT count(*) FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.roleid JOIN pg_roles u ON u.oid = m.member WHERE r.rolname = 'bk_reader' AND u.rolname = 'bk_writer'" | Should -Be '1'
+            Invoke-TestPsql $pg postgres "SELECT rolpassword IS NULL FROM pg_authid WHERE rolname = 'bk_writer'" | Should -Be 't'
+        }
+
+        It '-IncludeRolePasswords keeps the password hashes (superuser source)' {
+            $admin = "Host=$($pg.Dir);Port=$($pg.Port);Username=postgres;Database=chinook"
+            $b = New-DbBackup -Database $admin -Destination $dest -IncludeRolePasswords -Name 'chinook_pw'
+            $side = Get-Content -Raw ($b.Path + '.json') | ConvertFrom-Json
+            $side.manifest.postgres.globals | Should -Be 'roles with passwords, tablespaces'
+            $x = Join-Path $work 'xpw'; New-Item -ItemType Directory $x | Out-Null
+            & tar --zstd -xf $b.Path -C $x database/globals.sql
+            Get-Content -Raw (Join-Path $x 'database/globals.sql') | Should -Match "ROLE app WITH .*PASSWORD 'SCRAM-SHA-256"
+        }
+
+        It '-RestoreGlobals on a backup without globals is NoGlobalsInBackup and changes nothing' {
+            $err = Get-ThrownError { $backup | Restore-DbBackup -Target $pg.AppUrl('chinook_noglob') -Force -RestoreGlobals -ErrorAction Stop }
+            $err.FullyQualifiedErrorId | Should -Be 'NoGlobalsInBackup,BackupPS.Cmdlets.RestoreDbBackupCommand'
+            Invoke-TestPsql $pg postgres "SELECT count(*) FROM pg_database WHERE datname = 'chinook_noglob'" | Should -Be '0'
+        }
+    }
+
     Context 'Sessions on the target' {
         It 'refuses while a session is open (TargetInUse, target untouched) and succeeds with -Force' {
             $log = Join-Path $work 'session'

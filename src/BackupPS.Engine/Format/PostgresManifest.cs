@@ -8,7 +8,7 @@ public sealed class PostgresInfo
     public int ServerVersionNum { get; set; }
     /// <summary>Version of the pg_dump that wrote the dump, e.g. "15.18".</summary>
     public string PgDumpVersion { get; set; } = "";
-    /// <summary>"custom": pg_dump -Fc -Z0 (the archive's zstd compresses it).</summary>
+    /// <summary>"custom": pg_dump -Fc -Z0 in one entry database/&lt;db&gt;.pgdump; "directory": pg_dump -Fd -Z0 -j N, one entry per file under database/&lt;db&gt;.pgdir/ (the archive's zstd compresses them).</summary>
     public string DumpFormat { get; set; } = "custom";
     /// <summary>pg_database_size at backup time.</summary>
     public long DatabaseSizeBytes { get; set; }
@@ -21,6 +21,8 @@ public sealed class PostgresInfo
     public bool RowCountsExact { get; set; }
     public List<string> ExcludeTable { get; set; } = [];
     public List<string> ExcludeTableData { get; set; } = [];
+    /// <summary>Set when the backup holds database/globals.sql (pg_dumpall --globals-only): what it covers.</summary>
+    public string? Globals { get; set; }
 }
 
 public sealed class PostgresExtension

@@ -22,6 +22,8 @@ public sealed class BackupRecord(string path, Sidecar sidecar)
     public IReadOnlyList<string> Tags => Manifest.Tags;
     public DateTimeOffset? LastVerifiedUtc => Sidecar.LastVerifiedUtc;
     public bool? LastVerificationPassed => Sidecar.LastVerificationPassed;
-    public long DatabaseSizeBytes => Manifest.DatabaseEntry?.Size ?? Sidecar.DatabaseSizeBytes ?? 0;
+    public long DatabaseSizeBytes => Manifest.Entries.Any(e => e.Kind == Format.EntryKind.Database)
+        ? Manifest.Entries.Where(e => e.Kind == Format.EntryKind.Database).Sum(e => e.Size)
+        : Sidecar.DatabaseSizeBytes ?? 0; // an encrypted backup's sidecar lists no entries
     public long TotalSourceBytes => Sidecar.SourceSizeBytes ?? Manifest.Entries.Sum(e => e.Size);
 }

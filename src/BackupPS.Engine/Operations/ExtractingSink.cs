@@ -27,9 +27,40 @@ internal sealed class ExtractingSink(string databasePath, string? filesStagingRo
                 $"The backup declares {needed} bytes to extract, but '{folder}' has {free} bytes free. Nothing was written. Free space there, or restore to another disk; a backup declaring far more than its size suggests is a decompression bomb.", folder);
     }
 
+    /// <summary>Where the entries of a PostgreSQL directory-format dump (database/&lt;db&gt;.pgdir/*) are written.</summary>
+    public string DumpDirectory => databasePath + ".d";
+
+    /// <summary>Where a PostgreSQL backup's database/globals.sql is written.</summary>
+    public string GlobalsPath => System.IO.Path.Combine(System.IO.Path.GetDirectoryName(databasePath)!, "globals.sql");
+
+    /// <summary>True once an entry of a directory-format dump was written.</summary>
+    public bool WroteDumpDirectory { get; private set; }
+
+    public bool WroteGlobals { get; private set; }
+
+    /// <summary>The database file, or the dump directory for a directory-format PostgreSQL dump.</summary>
+    public string DumpPath => WroteDumpDirectory ? DumpDirectory : databasePath;
+
     public Stream? OpenEntry(ManifestEntry entry)
     {
-        if (entry.Kind == EntryKind.Database) return FileSystemSecurity.CreatePrivateFile(databasePath, 1 << 20);
+        if (entry.Kind == EntryKind.Database)
+        {
+            if (entry.Path == PostgresBackupOperation.GlobalsEntry)
+            {
+                WroteGlobals = true;
+                return FileSystemSecurity.CreatePrivateFile(GlobalsPath, 1 << 16);
+            }
+            var inDir = entry.Path.IndexOf(PostgresBackupOperation.DirectoryExtension + "/", StringComparison.Ordinal);
+            if (inDir > 0)
+            {
+                if (!WroteDumpDirectory) FileSystemSecurity.CreatePrivateDirectory(DumpDirectory);
+                WroteDumpDirectory = true;
+                var name = entry.Path[(inDir + PostgresBackupOperation.DirectoryExtension.Length + 1)..];
+                if (name.Contains('/')) throw ArchiveReader.Corrupt(entry.Path, "a dump directory entry has a sub-folder.");
+                return FileSystemSecurity.CreatePrivateFile(System.IO.Path.Combine(DumpDirectory, name), 1 << 20);
+            }
+            return FileSystemSecurity.CreatePrivateFile(databasePath, 1 << 20);
+        }
         if (filesStagingRoot is null) return null;
         var path = StagedPath(entry);
         System.IO.Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);

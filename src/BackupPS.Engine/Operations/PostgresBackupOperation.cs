@@ -25,6 +25,12 @@ public sealed class PostgresBackupRequest
     public IReadOnlyList<string> ExcludeTableData { get; init; } = [];
     /// <summary>Keys to encrypt the backup for; null for a plain backup.</summary>
     public Encryption.KeyRing? Encryption { get; init; }
+    /// <summary>1: pg_dump -Fc into one entry; N &gt; 1: pg_dump -Fd -j N, one entry per file of the dump directory.</summary>
+    public int Jobs { get; init; } = 1;
+    /// <summary>Adds pg_dumpall --globals-only (roles, tablespaces) as database/globals.sql.</summary>
+    public bool IncludeGlobals { get; init; }
+    /// <summary>With IncludeGlobals: keep the role password hashes (otherwise --no-role-passwords).</summary>
+    public bool IncludeRolePasswords { get; init; }
 }
 
 /// <summary>
@@ -37,6 +43,8 @@ public static class PostgresBackupOperation
 {
     public const string EngineName = "PostgreSQL";
     public const string DumpExtension = ".pgdump";
+    public const string DirectoryExtension = ".pgdir";
+    public const string GlobalsEntry = Manifest.DatabaseFolder + "globals.sql";
 
     public static BackupRecord Run(PostgresBackupRequest request, OperationContext context)
     {
@@ -56,18 +64,26 @@ public static class PostgresBackupOperation
         var finalPath = destination.PathOf(fileName);
         var partialPath = finalPath + BackupNaming.PartialSuffix;
         var dumpPath = destination.PathOf("." + fileName + ".snapshot" + BackupNaming.PartialSuffix);
+        if (request.Jobs is < 1 or > 64)
+            throw new BackupException("InvalidJobs", BackupErrorKind.InvalidArgument, $"-Jobs must be between 1 and 64, not {request.Jobs}.", request.Jobs);
         var clock = Stopwatch.StartNew();
+        ScratchFolder? work = null;
         try
         {
+            // pg_dump -Fd and pg_dumpall write into a private 0700 folder in the destination (cleaned if a run is killed).
+            if (request.Jobs > 1 || request.IncludeGlobals) work = new ScratchFolder(destination.Root, "dump");
+            if (request.Jobs > 1) dumpPath = work!.File("dump" + DirectoryExtension);
             context.Verbose($"Connecting to {conn.Display()}.");
             context.Report(new OperationProgress("Backing up " + databaseName, "Dumping with pg_dump", 0, -1));
             using (var pg = PostgresServer.Open(conn, cancel: context.Cancellation))
             {
                 manifest.Postgres = Dump(pg, conn, request, dumpPath, manifest, context);
             }
-            context.Verbose($"pg_dump finished in {clock.Elapsed.TotalSeconds:0.00} s ({new FileInfo(dumpPath).Length} bytes); writing '{partialPath}'.");
-            var (size, sha256) = WriteArchive(partialPath, manifest, dumpPath, request, context);
+            if (request.IncludeGlobals) DumpGlobals(conn, request, work!.File("globals.sql"), manifest, context);
+            context.Verbose($"pg_dump finished in {clock.Elapsed.TotalSeconds:0.00} s ({manifest.Entries.Where(e => e.Kind == EntryKind.Database).Sum(e => e.Size)} bytes); writing '{partialPath}'.");
+            var (size, sha256) = WriteArchive(partialPath, manifest, dumpPath, work?.File("globals.sql"), request, context);
             FileSystemSecurity.DeleteQuietly(dumpPath);
+            work?.Dispose();
             File.Move(partialPath, finalPath);
             PosixFs.SyncDirectory(destination.Root);
             var sidecar = Encryption.EncryptedBackups.NewSidecar(fileName, size, sha256, manifest, request.Encryption);
@@ -79,6 +95,7 @@ public static class PostgresBackupOperation
         {
             FileSystemSecurity.DeleteQuietly(partialPath);
             FileSystemSecurity.DeleteQuietly(dumpPath);
+            work?.Dispose();
             if (File.Exists(finalPath) && !File.Exists(BackupNaming.SidecarPath(finalPath))) FileSystemSecurity.DeleteQuietly(finalPath);
             if (ex is OperationCanceledException) context.ThrowIfCancelled();
             if (PostgresServer.MapError(ex, conn.Display()) is { } mapped && ex is not BackupException) throw mapped;
@@ -105,7 +122,10 @@ public static class PostgresBackupOperation
         var tables = PostgresServer.Tables(pg, tx);
         context.Verbose($"Server {info.ServerVersion}, {info.DatabaseSizeBytes} bytes, snapshot {snapshot}; dumping with {pgDump} ({dumpVersion}).");
 
-        var args = new List<string> { "--format=custom", "--compress=0", "--snapshot=" + snapshot, "--no-password", "--file=" + dumpPath };
+        var directory = request.Jobs > 1;
+        var args = new List<string> { directory ? "--format=directory" : "--format=custom", "--compress=0", "--snapshot=" + snapshot, "--no-password", "--file=" + dumpPath };
+        if (directory) args.Add("--jobs=" + request.Jobs.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        info.DumpFormat = directory ? "directory" : "custom";
         args.AddRange(request.ExcludeTable.Select(t => "--exclude-table=" + t));
         args.AddRange(request.ExcludeTableData.Select(t => "--exclude-table-data=" + t));
         using var dump = PostgresTools.Start(pgDump, args, conn.ChildEnvironment(null), redirectStdout: true);
@@ -130,26 +150,55 @@ public static class PostgresBackupOperation
         var dumped = PostgresVerify.TableDataEntries(dumpPath, request.PgBinPath, context);
         manifest.Tables = counts.Where(c => dumped.Contains(c.Name)).ToList();
         info.RowCountsExact = true;
-        manifest.Entries.Add(new ManifestEntry
+        var baseName = Manifest.DatabaseFolder + BackupNaming.SafeName(conn.Database);
+        if (!directory)
         {
-            Path = Manifest.DatabaseFolder + BackupNaming.SafeName(conn.Database) + DumpExtension,
-            Kind = EntryKind.Database,
-            Size = new FileInfo(dumpPath).Length,
-            Mode = "0600",
-            ModifiedUtc = manifest.CreatedUtc,
-        });
+            manifest.Entries.Add(DumpEntry(baseName + DumpExtension, new FileInfo(dumpPath).Length, manifest));
+        }
+        else
+        {
+            // toc.dat first, then the data files by name: database/<db>.pgdir/<file>.
+            var files = Directory.GetFiles(dumpPath).Select(Path.GetFileName).OrderBy(n => n == "toc.dat" ? 0 : 1).ThenBy(n => n, StringComparer.Ordinal);
+            foreach (var name in files)
+                manifest.Entries.Add(DumpEntry(baseName + DirectoryExtension + "/" + name, new FileInfo(Path.Combine(dumpPath, name!)).Length, manifest));
+        }
         return info;
     }
 
-    private static (long Size, string Sha256) WriteArchive(string partialPath, Manifest manifest, string dumpPath, PostgresBackupRequest request, OperationContext context)
+    private static ManifestEntry DumpEntry(string path, long size, Manifest manifest) => new()
+    {
+        Path = path, Kind = EntryKind.Database, Size = size, Mode = "0600", ModifiedUtc = manifest.CreatedUtc,
+    };
+
+    /// <summary>pg_dumpall --globals-only (roles without their passwords unless asked, tablespaces) into <paramref name="path"/>.</summary>
+    private static void DumpGlobals(PostgresConnectionInfo conn, PostgresBackupRequest request, string path, Manifest manifest, OperationContext context)
+    {
+        var serverMajor = (manifest.Postgres?.ServerVersionNum ?? 0) / 10000;
+        var (pgDumpAll, _, _) = PostgresTools.Find("pg_dumpall", request.PgBinPath, serverMajor);
+        var args = new List<string> { "--globals-only", "--no-password", "--database=" + conn.Database, "--file=" + path };
+        if (!request.IncludeRolePasswords) args.Add("--no-role-passwords");
+        context.Verbose($"Dumping roles and tablespaces with {pgDumpAll}{(request.IncludeRolePasswords ? " (with role passwords)" : " (without role passwords)")}.");
+        var (code, _, stderr) = PostgresTools.Run(pgDumpAll, args, conn.ChildEnvironment(null), Timeout.InfiniteTimeSpan, context.Cancellation);
+        if (code != 0) throw PostgresTools.ErrorFrom("pg_dumpall", stderr, conn.Display());
+        FileSystemSecurity.SetMode(path, 0x180);
+        manifest.Entries.Add(DumpEntry(GlobalsEntry, new FileInfo(path).Length, manifest));
+        manifest.Postgres!.Globals = request.IncludeRolePasswords ? "roles with passwords, tablespaces" : "roles without passwords, tablespaces";
+    }
+
+    private static (long Size, string Sha256) WriteArchive(string partialPath, Manifest manifest, string dumpPath, string? globalsPath, PostgresBackupRequest request, OperationContext context)
     {
         var meter = new ProgressMeter(context, "Backing up " + manifest.DatabaseName, manifest.Entries.Sum(e => e.Size)) { Status = "Compressing" };
         using var archive = new ArchiveFileWriter(partialPath, request.Compression, request.CompressionLevel, request.Encryption);
         var tar = archive.Tar;
         tar.WriteFile(Manifest.EntryName, FormatJson.Serialize(manifest), 0x180, manifest.CreatedUtc);
-        var entry = manifest.DatabaseEntry!;
-        using (var dump = new FileStream(dumpPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan))
+        foreach (var entry in manifest.Entries.Where(e => e.Kind == EntryKind.Database))
+        {
+            var source = entry.Path == GlobalsEntry ? globalsPath!
+                : manifest.Postgres?.DumpFormat == "directory" ? Path.Combine(dumpPath, entry.Path[(entry.Path.LastIndexOf('/') + 1)..])
+                : dumpPath;
+            using var dump = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
             entry.Sha256 = tar.WriteFile(entry.Path, entry.Size, 0x180, entry.ModifiedUtc, dump, n => { meter.Add(n); context.Cancellation.ThrowIfCancellationRequested(); });
+        }
         tar.WriteFile(Manifest.ChecksumsEntryName, BackupOperation.ChecksumsFile(manifest), 0x180, manifest.CreatedUtc);
         return archive.Complete();
     }

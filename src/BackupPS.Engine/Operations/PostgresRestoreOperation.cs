@@ -18,14 +18,20 @@ public sealed class PostgresRestoreRequest
     internal byte[]? Password { get; init; }
     public string? SafetyBackupDestination { get; init; }
     public bool Force { get; init; }
-    public int Jobs { get; init; } = 1;
+    public int Jobs { get; init; } = DefaultJobs;
     public string? PgBinPath { get; init; }
+    /// <summary>Also apply the backup's database/globals.sql (roles, tablespaces) with psql before pg_restore.</summary>
+    public bool RestoreGlobals { get; init; }
+
+    /// <summary>pg_restore -j default: 2 on a machine with 2 or more cores, else 1.</summary>
+    public static int DefaultJobs => Environment.ProcessorCount >= 2 ? 2 : 1;
 
     public static PostgresRestoreRequest Create(BackupRecord? record, string? path, string? target, string? username, byte[]? password,
-        string? safetyBackupDestination, bool force, int jobs, string? pgBinPath) => new()
+        string? safetyBackupDestination, bool force, int? jobs, string? pgBinPath, bool restoreGlobals = false) => new()
     {
         Record = record, Path = path, Target = target, Username = username, Password = password,
-        SafetyBackupDestination = safetyBackupDestination, Force = force, Jobs = jobs, PgBinPath = pgBinPath,
+        SafetyBackupDestination = safetyBackupDestination, Force = force, Jobs = jobs ?? DefaultJobs, PgBinPath = pgBinPath,
+        RestoreGlobals = restoreGlobals,
     };
 }
 
@@ -54,6 +60,9 @@ public static class PostgresRestoreOperation
                 $"'{path}' is a PostgreSQL backup; -Target must be a postgres:// URL or an Npgsql connection string, not '{PostgresConnectionInfo.Redact(targetText)}'.", path);
         var target = PostgresConnectionInfo.Parse(targetText, request.Username, request.Password);
         if (string.IsNullOrEmpty(target.Database)) target = target.WithDatabase(PostgresConnectionInfo.Parse(manifest.SourcePath ?? "postgres://localhost/" + manifest.DatabaseName).Database);
+        if (request.RestoreGlobals && !manifest.Entries.Any(e => e.Path == PostgresBackupOperation.GlobalsEntry))
+            throw new BackupException("NoGlobalsInBackup", BackupErrorKind.InvalidArgument,
+                $"-RestoreGlobals: the backup '{path}' holds no roles (it was not made with New-DbBackup -IncludeGlobals).", path);
         return (new RestorePlan(record, path, manifest, target.Display(), []), target);
     }
 
@@ -101,9 +110,12 @@ public static class PostgresRestoreOperation
                 throw new BackupException("BackupVerificationFailed", BackupErrorKind.InvalidData,
                     $"The backup '{plan.BackupPath}' failed verification, so nothing was restored and the target is untouched: {verification.FailureReason}", plan.BackupPath);
 
+            if (request.RestoreGlobals) result.Globals = ApplyGlobals(target, sink.GlobalsPath, request.PgBinPath, context);
             context.Verbose($"Restoring into the scratch database '{scratchDb}' on {target.Display("")}.");
-            RestoreInto(target, scratchDb, sink.DatabasePath, plan.Manifest, request.PgBinPath, request.Jobs, context);
-            var problems = CompareRowCounts(target, scratchDb, plan.Manifest, context);
+            RestoreInto(target, scratchDb, sink.DumpPath, plan.Manifest, request.PgBinPath, request.Jobs, context);
+            var counting = Stopwatch.StartNew();
+            var problems = CompareRowCounts(target, scratchDb, plan.Manifest, context, request.Jobs);
+            context.Verbose($"Row counts of {plan.Manifest.Tables.Count} tables compared in {counting.Elapsed.TotalSeconds:0.00} s.");
             if (problems.Count > 0)
                 throw new BackupException("RestoreCheckFailed", BackupErrorKind.InvalidData,
                     $"The restored copy does not match the backup's manifest ({string.Join("; ", problems.Take(10))}); the target is untouched.", plan.BackupPath);
@@ -134,6 +146,29 @@ public static class PostgresRestoreOperation
         result.Duration = clock.Elapsed;
         context.Verbose($"Restore complete in {result.Duration.TotalSeconds:0.00} s.");
         return result;
+    }
+
+    /// <summary>
+    /// psql -f globals.sql on the target server's maintenance database with ON_ERROR_STOP off, so "role already exists"
+    /// does not stop the ALTER ROLE that follows it. Roles are cluster-wide: they are not rolled back if the restore fails later.
+    /// </summary>
+    internal static string ApplyGlobals(PostgresConnectionInfo server, string globalsPath, string? pgBinPath, OperationContext context)
+    {
+        var (psql, _, _) = PostgresTools.Find("psql", pgBinPath);
+        context.Verbose($"Applying roles and tablespaces from the backup with {psql}.");
+        string database;
+        using (var m = PostgresServer.OpenMaintenance(server, context.Cancellation)) database = m.Database;
+        var (code, stdout, stderr) = PostgresTools.Run(psql, ["--no-psqlrc", "--no-password", "--set=ON_ERROR_STOP=0", "--file=" + globalsPath],
+            server.ChildEnvironment(database), Timeout.InfiniteTimeSpan, context.Cancellation);
+        var errors = stderr.Split('\n').Where(l => l.Contains("ERROR:", StringComparison.Ordinal)).ToList();
+        if (code != 0 && errors.Count == 0) throw PostgresTools.ErrorFrom("psql", stderr, server.Display(database));
+        var existing = errors.Count(l => l.Contains("already exists", StringComparison.Ordinal));
+        var failed = errors.Where(l => !l.Contains("already exists", StringComparison.Ordinal)).Select(l => l[(l.IndexOf("ERROR:", StringComparison.Ordinal) + 6)..].Trim()).ToList();
+        var applied = stdout.Split('\n').Count(l => l.Length > 0 && l != "SET" && char.IsUpper(l[0]));
+        if (failed.Count > 0) context.Warning($"{failed.Count} statement(s) of the backup's globals failed: {string.Join("; ", failed.Take(5))}.");
+        var summary = $"{applied} statement(s) applied, {existing} skipped (already exist), {failed.Count} failed";
+        context.Verbose("Globals: " + summary + ".");
+        return summary;
     }
 
     /// <summary>Test hook: runs just before the swap with the scratch database's name.</summary>
@@ -248,8 +283,10 @@ public static class PostgresRestoreOperation
         var args = new List<string> { "--dbname=" + database, "--exit-on-error", "--no-password" };
         if (jobs > 1) args.Add("--jobs=" + jobs);
         args.Add(dumpPath);
+        var clock = Stopwatch.StartNew();
         var (code, _, stderr) = PostgresTools.Run(pgRestore, args, server.ChildEnvironment(database), Timeout.InfiniteTimeSpan, context.Cancellation);
         if (code != 0) throw PostgresTools.ErrorFrom("pg_restore", stderr, server.Display(database));
+        context.Verbose($"pg_restore{(jobs > 1 ? " -j " + jobs : "")} finished in {clock.Elapsed.TotalSeconds:0.00} s.");
         if (manifest.Postgres?.Owner is { } owner)
         {
             try
@@ -263,12 +300,35 @@ public static class PostgresRestoreOperation
         }
     }
 
-    internal static List<string> CompareRowCounts(PostgresConnectionInfo server, string database, Manifest manifest, OperationContext context)
+    /// <summary>
+    /// Counts every table of the manifest in the restored database and compares: with <paramref name="jobs"/> &gt; 1 the
+    /// tables are shared, largest first, between that many connections counting in parallel.
+    /// </summary>
+    internal static List<string> CompareRowCounts(PostgresConnectionInfo server, string database, Manifest manifest, OperationContext context, int jobs = 1)
     {
-        using var conn = PostgresServer.Open(server, database, context.Cancellation);
         var wanted = manifest.Tables.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
-        var tables = PostgresServer.Tables(conn, null).Where(t => wanted.Contains(t.Schema + "." + t.Name));
-        var actual = PostgresServer.CountRows(conn, null, tables, context.Cancellation);
-        return RowCounts.Compare(manifest.Tables, actual);
+        List<(string Schema, string Name)> tables;
+        using (var conn = PostgresServer.Open(server, database, context.Cancellation))
+        {
+            var sizes = new Dictionary<string, long>(StringComparer.Ordinal);
+            using (var cmd = new NpgsqlCommand("SELECT n.nspname || '.' || c.relname, pg_relation_size(c.oid) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r','m')", conn))
+            using (var r = cmd.ExecuteReader())
+                while (r.Read()) sizes[r.GetString(0)] = r.GetInt64(1);
+            tables = PostgresServer.Tables(conn, null).Where(t => wanted.Contains(t.Schema + "." + t.Name))
+                .OrderByDescending(t => sizes.GetValueOrDefault(t.Schema + "." + t.Name)).ToList();
+            if (jobs <= 1 || tables.Count <= 1)
+                return RowCounts.Compare(manifest.Tables, PostgresServer.CountRows(conn, null, tables, context.Cancellation));
+        }
+        var queue = new System.Collections.Concurrent.ConcurrentQueue<(string Schema, string Name)>(tables);
+        var results = new System.Collections.Concurrent.ConcurrentBag<TableRowCount>();
+        var workers = Enumerable.Range(0, Math.Min(jobs, tables.Count)).Select(_ => Task.Run(() =>
+        {
+            using var conn = PostgresServer.Open(server, database, context.Cancellation);
+            while (queue.TryDequeue(out var table))
+                foreach (var c in PostgresServer.CountRows(conn, null, [table], context.Cancellation)) results.Add(c);
+        })).ToArray();
+        try { Task.WaitAll(workers); }
+        catch (AggregateException ex) { System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex.InnerExceptions[0]).Throw(); }
+        return RowCounts.Compare(manifest.Tables, [.. results.OrderBy(c => c.Name, StringComparer.Ordinal)]);
     }
 }

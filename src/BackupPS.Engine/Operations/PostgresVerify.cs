@@ -91,8 +91,8 @@ public static class PostgresVerify
             try
             {
                 PostgresRestoreOperation.CheckServerVersion(server, result.Manifest, pgBinPath, context);
-                PostgresRestoreOperation.RestoreInto(server, name, sink.DatabasePath, result.Manifest, pgBinPath, jobs, context);
-                var problems = PostgresRestoreOperation.CompareRowCounts(server, name, result.Manifest, context);
+                PostgresRestoreOperation.RestoreInto(server, name, sink.DumpPath, result.Manifest, pgBinPath, jobs, context);
+                var problems = PostgresRestoreOperation.CompareRowCounts(server, name, result.Manifest, context, jobs);
                 if (problems.Count > 0) result.Fail("RestoreTest", $"Restored into {server.Display(name)}, but: {string.Join("; ", problems.Take(10))}.");
                 else result.Pass("RestoreTest", $"Restored into a throwaway database on {server.Display("")} in {clock.Elapsed.TotalSeconds:0.0} s; {result.Manifest.Tables.Count} tables, {result.Manifest.Tables.Sum(t => t.Rows)} rows, as in the manifest.");
             }

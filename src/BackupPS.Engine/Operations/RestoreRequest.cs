@@ -31,6 +31,8 @@ public sealed class RestoreResult
     public BackupRecord? SafetyBackup { get; set; }
     public VerifyResult? Verification { get; set; }
     public string IntegrityCheck { get; set; } = "";
+    /// <summary>PostgreSQL -RestoreGlobals: summary of what psql applied from globals.sql.</summary>
+    public string? Globals { get; set; }
     public int FilesRestored { get; set; }
     public long BytesRestored { get; set; }
     public DateTimeOffset RestoredUtc { get; set; }

@@ -94,7 +94,7 @@ public static class VerifyOperation
             CheckEntries(result, record, contents);
             if (result.Passed && contents.Manifest.DatabaseEntry is not null)
             {
-                if (contents.Manifest.Engine == PostgresBackupOperation.EngineName) PostgresVerify.CheckDump(result, sink.DatabasePath, context);
+                if (contents.Manifest.Engine == PostgresBackupOperation.EngineName) PostgresVerify.CheckDump(result, sink.DumpPath, context);
                 else CheckDatabase(result, sink.DatabasePath, quick, context);
             }
         }

@@ -74,6 +74,16 @@ public sealed class NewDbBackupCommand : DbBackupCmdlet
     [ValidateNotNullOrEmpty]
     public object[]? Certificate { get; set; }
 
+    [Parameter]
+    [ValidateRange(1, 64)]
+    public int Jobs { get; set; } = 1;
+
+    [Parameter]
+    public SwitchParameter IncludeGlobals { get; set; }
+
+    [Parameter]
+    public SwitchParameter IncludeRolePasswords { get; set; }
+
     protected override void BeginProcessing()
     {
         try { Keys = KeyParameters.Build(Passphrase, PassphraseFile, Certificate, needPrivateKey: false, ResolvePath); }
@@ -129,6 +139,9 @@ public sealed class NewDbBackupCommand : DbBackupCmdlet
                 ExcludeTable = ExcludeTable,
                 ExcludeTableData = ExcludeTableData,
                 Encryption = Keys,
+                Jobs = Jobs,
+                IncludeGlobals = IncludeGlobals || IncludeRolePasswords,
+                IncludeRolePasswords = IncludeRolePasswords,
             };
             if (!ShouldProcess($"{connection.Display()} -> {request.Destination}", "Back up")) return;
             WriteObject(DbBackup.From(RunEngine(context => PostgresBackupOperation.Run(request, context))));

@@ -35,7 +35,10 @@ public sealed class RestoreDbBackupCommand : BackupInputCmdlet
 
     [Parameter]
     [ValidateRange(1, 64)]
-    public int Jobs { get; set; } = 1;
+    public int? Jobs { get; set; }
+
+    [Parameter]
+    public SwitchParameter RestoreGlobals { get; set; }
 
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -105,7 +108,7 @@ public sealed class RestoreDbBackupCommand : BackupInputCmdlet
         {
             var (user, password) = PostgresCmdletSupport.FromCredential(Credential);
             var request = PostgresRestoreRequest.Create(record, path, Target, user, password,
-                SafetyBackupDestination is null ? null : ResolvePath(SafetyBackupDestination), Force, Jobs, PgBinPath is null ? null : ResolvePath(PgBinPath));
+                SafetyBackupDestination is null ? null : ResolvePath(SafetyBackupDestination), Force, Jobs, PgBinPath is null ? null : ResolvePath(PgBinPath), RestoreGlobals);
             var (plan, target) = PostgresRestoreOperation.Plan(request, Keys);
             if (!_targetsRestored.Add(plan.DatabaseTarget!))
                 throw new BackupException("MultipleBackupsForOneTarget", BackupErrorKind.InvalidArgument,

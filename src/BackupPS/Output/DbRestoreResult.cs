@@ -13,6 +13,8 @@ public sealed class DbRestoreResult
     public int FilesRestored { get; init; }
     public long BytesRestored { get; init; }
     public string IntegrityCheck { get; init; } = "";
+    /// <summary>PostgreSQL with -RestoreGlobals: what psql applied from the backup's globals.sql; otherwise null.</summary>
+    public string? Globals { get; init; }
     public DbBackup? SafetyBackup { get; init; }
     public DbBackupTestResult? Verification { get; init; }
     public DateTime Restored { get; init; }
@@ -28,6 +30,7 @@ public sealed class DbRestoreResult
         FilesRestored = result.FilesRestored,
         BytesRestored = result.BytesRestored,
         IntegrityCheck = result.IntegrityCheck,
+        Globals = result.Globals,
         SafetyBackup = result.SafetyBackup is null ? null : DbBackup.From(result.SafetyBackup),
         Verification = result.Verification is null ? null : DbBackupTestResult.From(result.Verification),
         Restored = result.RestoredUtc.LocalDateTime,
