@@ -202,10 +202,11 @@ function Get-Phases {
     $phases
 }
 
+# Phases are cut at the engine's -Verbose messages (keep these in step with them).
 $BackupPatterns = @(
-    , @('^Taking a consistent snapshot', 'open source, BEGIN + first read')
-    , @('^Read transaction open', 'snapshot: SQLite online backup API -> temp file')
-    , @('^Snapshot taken', 'row counts (count(*) per table, on the snapshot)')
+    , @('^Taking a consistent snapshot', 'snapshot: open the source, start the read transaction')
+    , @('^(Read transaction|Copying )', 'snapshot: frozen-file check, or copy (rollback journal / backup API)')
+    , @('^(Counting rows|Lock released|Copy complete)', 'row counts (in the read transaction, or on the copy)')
     , @('^Writing ', 'tar + zstd + SHA-256 (entry, file) + write + fsync + rename + sidecar')
     , @('^Backup .* complete', 'output object')
 )
@@ -214,16 +215,14 @@ $VerifyPatterns = @(
     , @('^Running PRAGMA \w+ on the decompressed', 'PRAGMA check + row counts on the scratch copy')
     , @('^Verification (passed|FAILED)', 'record outcome in sidecar, clean up')
 )
+# The PreRestore safety backup runs on its own thread alongside verification; its messages are left out so they do
+# not cut the main thread's phases.
 $RestorePatterns = @(
-    , @("^Verifying '", 'verify: read + hash + zstd -d + write scratch copy')
-    , @('^Running PRAGMA quick_check on the decompressed', 'verify: quick_check + row counts on scratch copy')
-    , @('^Taking the pre-restore safety backup', 'safety backup: open')
-    , @('^Read transaction open', 'safety backup: snapshot (backup API -> temp file)')
-    , @('^Snapshot taken', 'safety backup: row counts')
-    , @('^Writing ', 'safety backup: tar + zstd + SHA-256 + fsync')
-    , @('^Backup .* complete', 'safety backup: finish')
+    , @("^Verifying '", 'verify: read + hash + zstd -d + write scratch copy (safety backup alongside)')
+    , @('^Running PRAGMA integrity_check on the decompressed', 'verify: integrity_check + row counts on the extracted image (safety backup alongside)')
+    , @('^Verification (passed|FAILED)', 'wait for the safety backup to finish')
     , @('^Replacing the content', 'swap: backup API scratch -> live target')
-    , @('^Running PRAGMA integrity_check on', 'integrity_check + row counts on target')
+    , @('^Running PRAGMA quick_check on', 'quick_check on the target')
     , @('^Restore complete', 'output object')
 )
 
