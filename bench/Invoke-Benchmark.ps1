@@ -215,10 +215,10 @@ $VerifyPatterns = @(
     , @('^Running PRAGMA \w+ on the decompressed', 'PRAGMA check + row counts on the scratch copy')
     , @('^Verification (passed|FAILED)', 'record outcome in sidecar, clean up')
 )
-# The PreRestore safety backup runs on its own thread alongside verification; its messages are left out so they do
+# The PreRestore safety backup runs on its own thread alongside the integrity_check of the extracted image; its messages are left out so they do
 # not cut the main thread's phases.
 $RestorePatterns = @(
-    , @("^Verifying '", 'verify: read + hash + zstd -d + write scratch copy (safety backup alongside)')
+    , @("^Verifying '", 'verify: read + hash + zstd -d + write scratch copy')
     , @('^Running PRAGMA integrity_check on the decompressed', 'verify: integrity_check + row counts on the extracted image (safety backup alongside)')
     , @('^Verification (passed|FAILED)', 'wait for the safety backup to finish')
     , @('^Replacing the content', 'swap: backup API scratch -> live target')

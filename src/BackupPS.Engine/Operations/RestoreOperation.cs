@@ -57,13 +57,14 @@ public static class RestoreOperation
         StaleTemporaryFiles.Clean(workDir, context);
         using var scratch = NewScratch(workDir);
         var sink = new ExtractingSink(scratch.File("database.db"), plan.FileTargets.Count > 0 ? scratch.File("files") : null);
-        // The safety backup reads the target while verification reads the backup: independent, so they run side by side.
-        var safetyBackup = Task.Run(() => TakeSafetyBackup(plan, request, context));
+        // The safety backup reads the target while the extracted image is integrity-checked: independent work, side by side.
+        Task<BackupRecord?>? safetyBackup = null;
         context.Verbose($"Verifying and extracting '{plan.BackupPath}' into '{scratch.Path}'.");
         VerifyResult verification;
         try
         {
-            verification = VerifyOperation.Verify(plan.BackupPath, plan.Record, sink, quick: false, context);
+            verification = VerifyOperation.Verify(plan.BackupPath, plan.Record, sink, quick: false, context,
+                afterExtract: () => safetyBackup = Task.Run(() => TakeSafetyBackup(plan, request, context)));
         }
         catch (Exception ex)
         {
@@ -79,7 +80,7 @@ public static class RestoreOperation
                 $"The backup '{plan.BackupPath}' failed verification, so nothing was restored and the target is untouched: {verification.FailureReason}", plan.BackupPath);
         }
         sink.FinishDirectories();
-        result.SafetyBackup = safetyBackup.GetAwaiter().GetResult();
+        result.SafetyBackup = safetyBackup?.GetAwaiter().GetResult();
 
         if (plan.DatabaseTarget is not null)
         {
@@ -100,11 +101,11 @@ public static class RestoreOperation
     }
 
     /// <summary>Nothing will be restored: the safety backup taken meanwhile would only be clutter, so it goes.</summary>
-    private static void DiscardSafetyBackup(Task<BackupRecord?> safetyBackup, OperationContext context)
+    private static void DiscardSafetyBackup(Task<BackupRecord?>? safetyBackup, OperationContext context)
     {
         try
         {
-            if (safetyBackup.GetAwaiter().GetResult() is { } record) Destinations.LocalFolderDestination.Delete(record);
+            if (safetyBackup?.GetAwaiter().GetResult() is { } record) Destinations.LocalFolderDestination.Delete(record);
         }
         catch (Exception ex) when (ex is BackupException or IOException)
         {

@@ -63,7 +63,9 @@ public static class VerifyOperation
     }
 
     /// <summary>Verifies <paramref name="path"/> while extracting through <paramref name="sink"/>; Restore calls this to verify and extract in one pass.</summary>
-    internal static VerifyResult Verify(string path, BackupRecord? record, ExtractingSink sink, bool quick, OperationContext context)
+    /// <param name="afterExtract">Runs once every byte is extracted and checksummed, before the (single-threaded) database
+    /// check: Restore starts its safety backup there, so the two share the machine and a damaged backup starts none.</param>
+    internal static VerifyResult Verify(string path, BackupRecord? record, ExtractingSink sink, bool quick, OperationContext context, Action? afterExtract = null)
     {
         var clock = Stopwatch.StartNew();
         var result = new VerifyResult { Path = path, Record = record, Manifest = record?.Manifest };
@@ -92,6 +94,7 @@ public static class VerifyOperation
             CheckFile(result, record, contents);
             result.Pass("Archive", $"{contents.Compression} stream and tar structure intact; manifest format {contents.Manifest.FormatVersion}.");
             CheckEntries(result, record, contents);
+            if (result.Passed) afterExtract?.Invoke();
             if (result.Passed && contents.Manifest.DatabaseEntry is not null)
             {
                 if (contents.Manifest.Engine == PostgresBackupOperation.EngineName) PostgresVerify.CheckDump(result, sink.DumpPath, context);
