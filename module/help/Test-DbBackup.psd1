@@ -32,7 +32,12 @@ Reads the passphrase of an encrypted backup from the first line of this file. On
         }
         Certificate             = @{
             Description = @'
-Certificates with private keys that open encrypted backups made for them: an X509Certificate2 with its private key, the path of a .pfx/.p12 file (without password) or of a .pem file holding the certificate and its key, or the thumbprint of a certificate in the CurrentUser\My store. A backup not made for any of them is the error NotARecipient.
+Certificates with private keys that open encrypted backups made for them: an X509Certificate2 with its private key, the path of a .pfx/.p12 file (with -CertificatePassword when it is password-protected) or of a .pem file holding the certificate and its key, or the thumbprint of a certificate in the CurrentUser\My store. A backup not made for any of them is the error NotARecipient.
+'@
+        }
+        CertificatePassword     = @{
+            Description = @'
+The password of the password-protected .pfx/.p12 files given with -Certificate, as a SecureString (for example from Read-Host -AsSecureString or Get-Credential). It is read only to open those files and is never written anywhere. A wrong password is the error CertificateNotReadable; -CertificatePassword without -Certificate is the error CertificatePasswordWithoutCertificate.
 '@
         }
         InputObject = @'

@@ -165,6 +165,9 @@ Describe 'Passphrase files and the environment' {
             (Get-Command $cmd).Parameters.Keys | Should -Not -Contain 'Password'
             (Get-Command $cmd).Parameters['Passphrase'].ParameterType | Should -Be ([securestring])
         }
+        foreach ($cmd in 'Test-DbBackup', 'Restore-DbBackup') {
+            (Get-Command $cmd).Parameters['CertificatePassword'].ParameterType | Should -Be ([securestring])
+        }
     }
 }
 
@@ -205,6 +208,41 @@ Describe 'Certificate recipients' {
         $both = New-DbBackup $db (Join-Path $ws 'both-keys') -Passphrase $pw -Certificate $alice
         ($both | Test-DbBackup -Passphrase $pw).Checks.Outcome | Should -Not -Contain 'Skipped'
         ($both | Test-DbBackup -Certificate $alice).Checks.Outcome | Should -Not -Contain 'Skipped'
+    }
+
+    It 'a password-protected .pfx opens it with -CertificatePassword (Test-DbBackup and Restore-DbBackup)' {
+        $pfxSecret = 'pfx-' + [guid]::NewGuid().ToString('N').Substring(0, 12)
+        $carol = New-TestCertificate 'carol'
+        $carolCer = Join-Path $ws 'carol.cer'
+        [IO.File]::WriteAllBytes($carolCer, $carol.Export('Cert'))
+        $carolPfx = Join-Path $ws 'carol.pfx'
+        [IO.File]::WriteAllBytes($carolPfx, $carol.Export([Security.Cryptography.X509Certificates.X509ContentType]::Pfx, $pfxSecret))
+        chmod 600 $carolPfx
+        $pfxPw = ConvertTo-SecureString $pfxSecret -AsPlainText -Force
+        $cc = New-DbBackup $db (Join-Path $ws 'pfx') -Certificate $carolCer
+
+        $r = $cc | Test-DbBackup -Certificate $carolPfx -CertificatePassword $pfxPw
+        $r.Passed | Should -BeTrue -Because $r.FailureReason
+        $r.Checks.Outcome | Should -Not -Contain 'Skipped'
+        $target = Join-Path $ws 'pfx-restored.db'
+        $restored = $cc | Restore-DbBackup -Target $target -Force -Certificate (Get-Item $carolPfx) -CertificatePassword $pfxPw
+        $restored.IntegrityCheck | Should -Be 'ok'
+        Get-RowCount $target 'Track' | Should -Be (Get-RowCount $db 'Track')
+
+        # Without the password, or with a wrong one: a clear argument error before anything is touched.
+        $err = Get-ThrownError { $cc | Test-DbBackup -Certificate $carolPfx -ErrorAction Stop }
+        $err.FullyQualifiedErrorId | Should -BeLike 'CertificateNotReadable,*'
+        "$err" | Should -Match '-CertificatePassword'
+        $err = Get-ThrownError { $cc | Restore-DbBackup -Target (Join-Path $ws 'pfx-wrong.db') -Force -Certificate $carolPfx -CertificatePassword (ConvertTo-SecureString 'wrong' -AsPlainText -Force) -ErrorAction Stop }
+        $err.FullyQualifiedErrorId | Should -BeLike 'CertificateNotReadable,*'
+        "$err" | Should -Not -Match ([regex]::Escape($pfxSecret))
+        Test-Path (Join-Path $ws 'pfx-wrong.db') | Should -BeFalse
+        $err = Get-ThrownError { $cc | Test-DbBackup -CertificatePassword $pfxPw -ErrorAction Stop }
+        $err.FullyQualifiedErrorId | Should -BeLike 'CertificatePasswordWithoutCertificate,*'
+        # A .pfx exported without a password still opens without one.
+        $openPfx = Join-Path $ws 'carol-open.pfx'
+        [IO.File]::WriteAllBytes($openPfx, $carol.Export([Security.Cryptography.X509Certificates.X509ContentType]::Pfx))
+        ($cc | Test-DbBackup -Certificate $openPfx).Checks.Outcome | Should -Not -Contain 'Skipped'
     }
 
     It 'refuses a certificate argument it cannot use' {

@@ -53,13 +53,14 @@ public static class KeySources
     }
 
     /// <summary>
-    /// A certificate from a file (.cer/.crt/.der/.pem: public; .pfx/.p12 without password, or a .pem holding the key: private)
-    /// or a thumbprint in the CurrentUser\My store.
+    /// A certificate from a file (.cer/.crt/.der/.pem: public; .pfx/.p12, or a .pem holding the key: private) or a
+    /// thumbprint in the CurrentUser\My store. <paramref name="pfxPassword"/> opens a password-protected .pfx/.p12; it is
+    /// read as characters only (no string is made of it) and the caller zeroes it.
     /// </summary>
-    public static X509Certificate2 LoadCertificate(string pathOrThumbprint, bool needPrivateKey)
+    public static X509Certificate2 LoadCertificate(string pathOrThumbprint, bool needPrivateKey, char[]? pfxPassword = null)
     {
         X509Certificate2 certificate;
-        if (File.Exists(pathOrThumbprint)) certificate = LoadFile(pathOrThumbprint, needPrivateKey);
+        if (File.Exists(pathOrThumbprint)) certificate = LoadFile(pathOrThumbprint, needPrivateKey, pfxPassword);
         else if (IsThumbprint(pathOrThumbprint)) certificate = FromStore(pathOrThumbprint);
         else
             throw new BackupException("CertificateNotFound", BackupErrorKind.InvalidArgument,
@@ -76,14 +77,16 @@ public static class KeySources
 
     private static bool IsThumbprint(string value) => value.Length == 40 && value.All(Uri.IsHexDigit);
 
-    private static X509Certificate2 LoadFile(string path, bool needPrivateKey)
+    private static X509Certificate2 LoadFile(string path, bool needPrivateKey, char[]? pfxPassword)
     {
+        var extension = Path.GetExtension(path).ToLowerInvariant();
         try
         {
-            var extension = Path.GetExtension(path).ToLowerInvariant();
             if (extension is ".pfx" or ".p12")
 #pragma warning disable SYSLIB0057 // X509CertificateLoader is .NET 9+; the engine targets net8.0
-                return new X509Certificate2(path, (string?)null, X509KeyStorageFlags.EphemeralKeySet);
+                return pfxPassword is null
+                    ? new X509Certificate2(path, (string?)null, X509KeyStorageFlags.EphemeralKeySet)
+                    : new X509Certificate2(File.ReadAllBytes(path), pfxPassword.AsSpan(), X509KeyStorageFlags.EphemeralKeySet);
             var text = File.ReadAllText(path);
             if (text.Contains("-----BEGIN CERTIFICATE-----", StringComparison.Ordinal))
             {
@@ -92,6 +95,13 @@ public static class KeySources
             }
             return new X509Certificate2(path);
 #pragma warning restore SYSLIB0057
+        }
+        catch (System.Security.Cryptography.CryptographicException ex) when (extension is ".pfx" or ".p12")
+        {
+            var hint = pfxPassword is null
+                ? " If the file is protected by a password, give it with -CertificatePassword (Test-DbBackup, Restore-DbBackup); New-DbBackup needs only the public certificate (.cer/.pem)."
+                : " Check -CertificatePassword.";
+            throw new BackupException("CertificateNotReadable", BackupErrorKind.InvalidArgument, $"'{path}' cannot be opened: {ex.Message}{hint}", path, ex);
         }
         catch (System.Security.Cryptography.CryptographicException ex)
         {

@@ -55,9 +55,12 @@ public sealed class RestoreDbBackupCommand : BackupInputCmdlet
     [ValidateNotNullOrEmpty]
     public object[]? Certificate { get; set; }
 
+    [Parameter]
+    public System.Security.SecureString? CertificatePassword { get; set; }
+
     protected override void BeginProcessing()
     {
-        try { Keys = KeyParameters.Build(Passphrase, PassphraseFile, Certificate, needPrivateKey: true, ResolvePath); }
+        try { Keys = KeyParameters.Build(Passphrase, PassphraseFile, Certificate, needPrivateKey: true, ResolvePath, CertificatePassword); }
         catch (BackupPS.Engine.BackupException ex) { ThrowTerminatingError(ErrorFor(ex, null)); }
     }
 
