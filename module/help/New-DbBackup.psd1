@@ -10,8 +10,8 @@ New-DbBackup takes a transactionally consistent snapshot of a live SQLite databa
 The snapshot is taken under a read transaction on the database, in one of three ways:
 
 - WAL mode, with the WAL fully checkpointed: the database file cannot change while the read transaction lasts, so it is streamed straight into the archive without an extra copy. Writers keep committing to the WAL meanwhile; the WAL is not checkpointed until the backup has read the file, so it can grow during a long backup.
-- Rollback-journal mode: the file is copied at disk speed to a private temporary file in the destination while the shared lock is held (writers wait for that copy, not for the compression), then the lock is released.
-- Otherwise (for example when a busy writer keeps frames in the WAL): SQLite's online backup API copies the database into a private temporary file in the destination, without blocking writers in WAL mode.
+- Rollback-journal mode: the file is copied at disk speed to a private temporary file in the destination (for an encrypted backup: in the system temporary folder, so no plaintext ever reaches the destination) while the shared lock is held (writers wait for that copy, not for the compression), then the lock is released.
+- Otherwise (for example when a busy writer keeps frames in the WAL): SQLite's online backup API copies the database into a private temporary file in the destination (for an encrypted backup: in the system temporary folder), without blocking writers in WAL mode.
 
 New-DbBackup waits up to -LockTimeoutSec seconds for the lock it needs. When a temporary copy is made, the destination needs free space for the uncompressed database in addition to the backup. The source database is only read, never modified.
 

@@ -34,7 +34,12 @@ public static class BackupOperation
         var fileName = BackupNaming.FileName(databaseName, manifest.CreatedUtc, manifest.Id, request.Compression);
         var finalPath = destination.PathOf(fileName);
         var partialPath = finalPath + BackupNaming.PartialSuffix;
-        var snapshotPath = destination.PathOf("." + fileName + ".snapshot" + BackupNaming.PartialSuffix);
+        // The destination of an encrypted backup never holds plaintext, not even for a moment or after a kill: the
+        // snapshot copy some databases need goes into a private folder in the system temporary folder instead (where
+        // Test-DbBackup decompresses too), not beside the backup.
+        var snapshotName = "." + fileName + ".snapshot" + BackupNaming.PartialSuffix;
+        using var snapshotScratch = request.Encryption is not null && databasePath is not null ? new ScratchFolder(Path.GetTempPath(), "snapshot") : null;
+        var snapshotPath = snapshotScratch?.File(snapshotName) ?? destination.PathOf(snapshotName);
         var clock = Stopwatch.StartNew();
         SqliteSnapshot? snapshot = null;
         try

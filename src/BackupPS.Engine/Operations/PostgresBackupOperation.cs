@@ -71,8 +71,13 @@ public static class PostgresBackupOperation
         try
         {
             // pg_dump -Fd and pg_dumpall write into a private 0700 folder in the destination (cleaned if a run is killed).
-            if (request.Jobs > 1 || request.IncludeGlobals) work = new ScratchFolder(destination.Root, "dump");
+            // An encrypted backup's destination never holds plaintext: all of pg_dump's and pg_dumpall's output goes to
+            // such a folder in the system temporary folder instead (where Test-DbBackup decompresses too).
+            var encrypted = request.Encryption is not null;
+            if (encrypted) work = new ScratchFolder(Path.GetTempPath(), "snapshot");
+            else if (request.Jobs > 1 || request.IncludeGlobals) work = new ScratchFolder(destination.Root, "dump");
             if (request.Jobs > 1) dumpPath = work!.File("dump" + DirectoryExtension);
+            else if (encrypted) dumpPath = work!.File(Path.GetFileName(dumpPath));
             context.Verbose($"Connecting to {conn.Display()}.");
             context.Report(new OperationProgress("Backing up " + databaseName, "Dumping with pg_dump", 0, -1));
             using (var pg = PostgresServer.Open(conn, cancel: context.Cancellation))
