@@ -20,25 +20,41 @@ BeforeAll {
     $script:Random = [System.Random]::new($script:Seed)
     Write-Host "    Robustness.Tests.ps1 random seed: $($script:Seed) (set BACKUPPS_TEST_SEED to replay)"
 
+    # Encrypted variants use a private passphrase file, as an unattended job would. A plaintext copy of a database
+    # always holds its schema's SQL, so this text in a leftover file means plaintext was left at the destination.
+    $script:KeyFile = Join-Path $script:Root 'backup.pass'
+    Set-Content -LiteralPath $script:KeyFile -Value ('robust-' + [guid]::NewGuid().ToString('N'))
+    & chmod 600 $script:KeyFile
+    $script:PlaintextMarker = 'CREATE TABLE blobs'
+    function Get-KeyArgs([bool] $Encrypted) { if ($Encrypted) { @{ PassphraseFile = $script:KeyFile } } else { @{} } }
+    # Every *.partial left in Destination (archives and snapshots, hidden ones too) holds no plaintext database.
+    function Assert-NoPlaintextLeftover([string] $Destination) {
+        foreach ($f in @(Get-ChildItem -Force -File $Destination -Filter '*.partial' -ErrorAction Ignore)) {
+            $text = [Text.Encoding]::Latin1.GetString([IO.File]::ReadAllBytes($f.FullName))
+            $text.Contains($script:PlaintextMarker, [StringComparison]::Ordinal) | Should -BeFalse -Because "$($f.Name), left by an encrypted backup, must not hold the database in clear"
+        }
+    }
+
     # Runs an operation in a child pwsh, touching <marker> right before it and <marker>.done right after.
     $script:ChildScript = Join-Path $script:Root 'child.ps1'
     Set-Content -LiteralPath $script:ChildScript -Value @'
-param([string] $ModulePath, [string] $Marker, [string] $Operation, [string] $A, [string] $B)
+param([string] $ModulePath, [string] $Marker, [string] $Operation, [string] $A, [string] $B, [string] $KeyFile)
 $ErrorActionPreference = 'Stop'
 Import-Module (Join-Path $ModulePath 'BackupPS.psd1')
+$key = if ($KeyFile) { @{ PassphraseFile = $KeyFile } } else { @{} }
 [IO.File]::WriteAllText($Marker, 'started')
 switch ($Operation) {
-    'Backup' { $null = New-DbBackup -Database $A -Destination $B }
-    'Restore' { $null = Restore-DbBackup -Path $A -Target $B -Force -LockTimeoutSec 60 }
+    'Backup' { $null = New-DbBackup -Database $A -Destination $B @key }
+    'Restore' { $null = Restore-DbBackup -Path $A -Target $B -Force -LockTimeoutSec 60 @key }
 }
 [IO.File]::WriteAllText("$Marker.done", 'done')
 '@
 
     # Starts the child, waits until the operation has begun, lets it run for DelayMs, then kills it with SIGKILL.
     # Returns whether it was still running when killed (else it had finished: a valid outcome, not a kill).
-    function Invoke-KilledChild([string] $Name, [string] $Operation, [string] $A, [string] $B, [int] $DelayMs) {
+    function Invoke-KilledChild([string] $Name, [string] $Operation, [string] $A, [string] $B, [int] $DelayMs, [string] $KeyFile = '') {
         $marker = Join-Path $script:Root "$Name.marker"
-        $p = Start-PwshChild -ScriptPath $script:ChildScript -ArgumentList @($script:ModulePath, $marker, $Operation, $A, $B) -LogPrefix (Join-Path $script:Root $Name)
+        $p = Start-PwshChild -ScriptPath $script:ChildScript -ArgumentList @($script:ModulePath, $marker, $Operation, $A, $B, $KeyFile) -LogPrefix (Join-Path $script:Root $Name)
         try {
             Wait-Until -TimeoutSec 120 -Because "$Name to start its operation" -Condition { (Test-Path $marker) -or $p.HasExited }
             if ($p.HasExited -and -not (Test-Path $marker)) { throw "$Name exited before starting: $(Get-Content -Raw (Join-Path $script:Root "$Name.err"))" }
@@ -52,9 +68,9 @@ switch ($Operation) {
     }
 
     # Runs the child to completion; returns how long the operation itself took (to spread the kill points over).
-    function Measure-Child([string] $Name, [string] $Operation, [string] $A, [string] $B) {
+    function Measure-Child([string] $Name, [string] $Operation, [string] $A, [string] $B, [string] $KeyFile = '') {
         $marker = Join-Path $script:Root "$Name.marker"
-        $p = Start-PwshChild -ScriptPath $script:ChildScript -ArgumentList @($script:ModulePath, $marker, $Operation, $A, $B) -LogPrefix (Join-Path $script:Root $Name)
+        $p = Start-PwshChild -ScriptPath $script:ChildScript -ArgumentList @($script:ModulePath, $marker, $Operation, $A, $B, $KeyFile) -LogPrefix (Join-Path $script:Root $Name)
         try {
             Wait-Until -TimeoutSec 120 -Because "$Name to start" -Condition { (Test-Path $marker) -or $p.HasExited }
             $clock = [Diagnostics.Stopwatch]::StartNew()
@@ -69,49 +85,60 @@ switch ($Operation) {
     }
 
     # Every listed backup in Destination is a whole file and passes Test-DbBackup (each one verified once: a finished
-    # backup file is never written again); returns them.
+    # backup file is never written again); returns them. With -Encrypted every listed backup (PreRestore safety
+    # backups too) is encrypted and passes the deep checks with the key.
     $script:VerifiedIds = [System.Collections.Generic.HashSet[guid]]::new()
-    function Assert-ListedBackupsPass([string] $Destination) {
+    function Assert-ListedBackupsPass([string] $Destination, [switch] $Encrypted) {
+        $key = Get-KeyArgs $Encrypted
         $listed = @(Get-DbBackup $Destination -ErrorVariable listErrors -ErrorAction SilentlyContinue)
         $listErrors | Should -BeNullOrEmpty -Because 'every sidecar in the destination is whole'
         foreach ($b in $listed) {
             $b.Path | Should -Not -BeLike '*.partial'
             (Get-Item -LiteralPath $b.Path).Length | Should -Be $b.SizeBytes
+            $b.Encrypted | Should -Be ([bool]$Encrypted) -Because "$($b.Path) is in a folder of $(if ($Encrypted) { 'encrypted' } else { 'plain' }) backups"
             if (-not $script:VerifiedIds.Add($b.Id)) { continue }
-            $result = Test-DbBackup -InputObject $b -ErrorVariable testErrors -ErrorAction SilentlyContinue
+            $result = Test-DbBackup -InputObject $b @key -ErrorVariable testErrors -ErrorAction SilentlyContinue
             $testErrors | Should -BeNullOrEmpty
             $result.Passed | Should -BeTrue -Because "listed backup $($b.Path) must be whole: $($result.FailureReason)"
+            if ($Encrypted) { $result.Checks.Outcome | Should -Not -Contain 'Skipped' -Because 'with the passphrase every check runs on the decrypted archive' }
         }
         , $listed
     }
 }
 
-Describe 'New-DbBackup killed (SIGKILL) at random points (<Mode> mode)' -ForEach @(
-    @{ Mode = 'delete' }
-    @{ Mode = 'wal' }
+Describe 'New-DbBackup killed (SIGKILL) at random points (<Mode> mode<Label>)' -ForEach @(
+    @{ Mode = 'delete'; Encrypted = $false; Label = '' }
+    @{ Mode = 'wal'; Encrypted = $false; Label = '' }
+    @{ Mode = 'delete'; Encrypted = $true; Label = ', encrypted' }  # delete mode: the snapshot goes through a temporary copy
 ) {
     BeforeAll {
-        $dir = Join-Path $script:Root "crash-backup-$Mode"
+        $dir = Join-Path $script:Root "crash-backup-$Mode$(if ($Encrypted) { '-enc' })"
+        $keyFile = if ($Encrypted) { $script:KeyFile } else { '' }
+        $key = Get-KeyArgs $Encrypted
+        $oldTmp = $env:TMPDIR
+        if ($Encrypted) { $env:TMPDIR = Join-Path $dir 'tmp'; $null = New-Item -ItemType Directory -Force $env:TMPDIR } # killed snapshots/scratch stay here, not in /tmp
         $dest = Join-Path $dir 'backups'
         $null = New-Item -ItemType Directory -Force $dir
         $source = New-TestDatabase -Path (Join-Path $dir 'source.db') -SizeMB 100 -JournalMode $Mode -Tag source
         $sourceHash = Get-Sha256 $source.Path
-        $duration = Measure-Child "backup-$Mode-calibration" 'Backup' $source.Path $dest
+        $duration = Measure-Child "backup-$Mode$Label-calibration" 'Backup' $source.Path $dest $keyFile
         $script:ListedCount = @(Get-DbBackup $dest).Count
         $script:Interrupted = 0
         Write-Host "    [$Mode] an uninterrupted backup of $($source.Rows * 4000 / 1MB -as [int]) MB takes $([int]$duration.TotalMilliseconds) ms"
     }
     AfterAll {
+        $env:TMPDIR = $oldTmp
         Remove-Item -LiteralPath $dir -Recurse -Force -ErrorAction Ignore # a few hundred MB: not kept until the end of the file
     }
 
     It 'lists only whole backups after a kill at <_> of the run' -ForEach $script:BackupKillPoints {
         $fraction = $_ + ($script:Random.NextDouble() - 0.5) * 0.1
         $delay = [int]($duration.TotalMilliseconds * $fraction)
-        $killed = Invoke-KilledChild "backup-$Mode-kill-$_" 'Backup' $source.Path $dest $delay
+        $killed = Invoke-KilledChild "backup-$Mode$Label-kill-$_" 'Backup' $source.Path $dest $delay $keyFile
         if ($killed) { $script:Interrupted++ }
 
-        $listed = Assert-ListedBackupsPass $dest
+        $listed = Assert-ListedBackupsPass $dest -Encrypted:$Encrypted
+        if ($Encrypted) { Assert-NoPlaintextLeftover $dest }
         $listed.Count | Should -BeIn @($script:ListedCount, ($script:ListedCount + 1)) -Because 'a killed backup is either complete and listed, or not listed'
         if ($killed -and $listed.Count -gt $script:ListedCount) { Write-Host "    (killed after the sidecar was written: listed and whole)" }
         $script:ListedCount = $listed.Count
@@ -125,38 +152,46 @@ Describe 'New-DbBackup killed (SIGKILL) at random points (<Mode> mode)' -ForEach
     }
 
     It 'can still back up into the same destination afterwards, and the source is intact' {
-        $b = New-DbBackup -Database $source.Path -Destination $dest -ErrorAction Stop
-        (Test-DbBackup -InputObject $b).Passed | Should -BeTrue
+        $b = New-DbBackup -Database $source.Path -Destination $dest @key -ErrorAction Stop
+        $b.Encrypted | Should -Be $Encrypted
+        (Test-DbBackup -InputObject $b @key).Passed | Should -BeTrue
         (Get-DbBackup $dest).Id | Should -Contain $b.Id
         Get-IntegrityCheck $source.Path | Should -Be 'ok'
         Get-Sha256 $source.Path | Should -Be $sourceHash
     }
 }
 
-Describe 'Restore-DbBackup killed (SIGKILL) at random points (<Mode> mode)' -ForEach @(
-    @{ Mode = 'delete' }
-    @{ Mode = 'wal' }
+Describe 'Restore-DbBackup killed (SIGKILL) at random points (<Mode> mode<Label>)' -ForEach @(
+    @{ Mode = 'delete'; Encrypted = $false; Label = '' }
+    @{ Mode = 'wal'; Encrypted = $false; Label = '' }
+    @{ Mode = 'delete'; Encrypted = $true; Label = ', encrypted' }
 ) {
     BeforeAll {
-        $dir = Join-Path $script:Root "crash-restore-$Mode"
+        $dir = Join-Path $script:Root "crash-restore-$Mode$(if ($Encrypted) { '-enc' })"
+        $keyFile = if ($Encrypted) { $script:KeyFile } else { '' }
+        $key = Get-KeyArgs $Encrypted
+        $oldTmp = $env:TMPDIR
+        if ($Encrypted) { $env:TMPDIR = Join-Path $dir 'tmp'; $null = New-Item -ItemType Directory -Force $env:TMPDIR } # killed snapshots/scratch stay here, not in /tmp
         $dest = Join-Path $dir 'backups'
         $null = New-Item -ItemType Directory -Force $dir
         $old = New-TestDatabase -Path (Join-Path $dir 'old-template.db') -SizeMB 50 -JournalMode $Mode -Tag old
         $new = New-TestDatabase -Path (Join-Path $dir 'new.db') -SizeMB 60 -JournalMode $Mode -Tag new
         $expectedRows = @{ old = $old.Rows; new = $new.Rows }
-        $backup = New-DbBackup -Database $new.Path -Destination $dest -ErrorAction Stop
+        $backup = New-DbBackup -Database $new.Path -Destination $dest @key -ErrorAction Stop
+        $backup.Encrypted | Should -Be $Encrypted
         $target = Join-Path $dir 'target.db'
         function Reset-Target {
             Remove-Item "$target", "$target-wal", "$target-shm", "$target-journal" -Force -ErrorAction Ignore
             Copy-Item $old.Path $target
         }
         Reset-Target
-        $duration = Measure-Child "restore-$Mode-calibration" 'Restore' $backup.Path $target
+        $duration = Measure-Child "restore-$Mode$Label-calibration" 'Restore' $backup.Path $target $keyFile
         (Invoke-Sqlite3 $target 'SELECT tag FROM meta;') | Should -Be 'new'
         $script:RestoreInterrupted = 0
         Write-Host "    [$Mode] an uninterrupted restore takes $([int]$duration.TotalMilliseconds) ms"
     }
     AfterAll {
+        $env:TMPDIR = $oldTmp
         Remove-Item -LiteralPath $dir -Recurse -Force -ErrorAction Ignore
     }
 
@@ -164,7 +199,7 @@ Describe 'Restore-DbBackup killed (SIGKILL) at random points (<Mode> mode)' -For
         Reset-Target
         $fraction = $_ + ($script:Random.NextDouble() - 0.5) * 0.1
         $delay = [int]($duration.TotalMilliseconds * $fraction)
-        $killed = Invoke-KilledChild "restore-$Mode-kill-$_" 'Restore' $backup.Path $target $delay
+        $killed = Invoke-KilledChild "restore-$Mode$Label-kill-$_" 'Restore' $backup.Path $target $delay $keyFile
         if ($killed) { $script:RestoreInterrupted++ }
 
         # sqlite3 opening the target recovers a hot journal or WAL as any application would.
@@ -172,7 +207,8 @@ Describe 'Restore-DbBackup killed (SIGKILL) at random points (<Mode> mode)' -For
         $tag = Invoke-Sqlite3 $target 'SELECT tag FROM meta;'
         $tag | Should -BeIn @('old', 'new')
         [long](Invoke-Sqlite3 $target 'SELECT count(*) FROM blobs;') | Should -Be $expectedRows[$tag] -Because "the '$tag' content is whole"
-        $null = Assert-ListedBackupsPass $dest # the backup and any PreRestore safety backup that got listed
+        $null = Assert-ListedBackupsPass $dest -Encrypted:$Encrypted # the backup and any PreRestore safety backup that got listed
+        if ($Encrypted) { Assert-NoPlaintextLeftover $dest } # an interrupted safety backup of the old target included
         Write-Host "    [$Mode] kill after $delay ms: $(if ($killed) { 'interrupted' } else { 'had already finished' }); target holds '$tag'"
     }
 
@@ -430,21 +466,31 @@ Describe 'Disk full at the destination' {
         if ($mounted) { & umount $small }
     }
 
-    It 'fails with one DiskFull error and leaves nothing when the <Where> does not fit' -ForEach @(
-        @{ Where = 'snapshot'; KiB = 6144 }   # the SQLite snapshot itself overflows the 2 MiB
-        @{ Where = 'archive'; KiB = 1300 }    # the snapshot fits, snapshot + compressed archive do not
+    It 'fails with one DiskFull error and leaves nothing when the <Where> does not fit<Label>' -ForEach @(
+        @{ Where = 'snapshot'; KiB = 6144; Encrypted = $false; Label = '' }   # the SQLite snapshot itself overflows the 2 MiB
+        @{ Where = 'archive'; KiB = 1300; Encrypted = $false; Label = '' }    # the snapshot fits, snapshot + compressed archive do not
+        # An encrypted backup takes its snapshot in the system temporary folder (never plaintext at the destination),
+        # so only its archive can overflow the destination.
+        @{ Where = 'archive'; KiB = 3072; Encrypted = $true; Label = ' (encrypted)' }
     ) {
         if ($skipReason) { Set-ItResult -Skipped -Because $skipReason; return }
-        $db = New-IncompressibleDatabase (Join-Path $dir "$Where.db") $KiB
+        $name = "$Where$(if ($Encrypted) { '-enc' })"
+        $db = New-IncompressibleDatabase (Join-Path $dir "$name.db") $KiB
         $hash = Get-Sha256 $db
-        $dest = Join-Path $small $Where
-
-        $backup = New-DbBackup -Database $db -Destination $dest -ErrorVariable err -ErrorAction SilentlyContinue
+        $dest = Join-Path $small $name
+        $key = Get-KeyArgs $Encrypted
+        $tmp = Join-Path $dir "$name-tmp" # this run's own temporary folder, to see that its scratch is removed
+        $null = New-Item -ItemType Directory -Force $tmp
+        $oldTmp = $env:TMPDIR
+        $env:TMPDIR = $tmp
+        try { $backup = New-DbBackup -Database $db -Destination $dest @key -ErrorVariable err -ErrorAction SilentlyContinue }
+        finally { $env:TMPDIR = $oldTmp }
         $backup | Should -BeNullOrEmpty
         $err | Should -HaveCount 1
         $err[0].FullyQualifiedErrorId | Should -Be 'DiskFull,BackupPS.Cmdlets.NewDbBackupCommand'
         $err[0].CategoryInfo.Category | Should -Be 'ResourceUnavailable'
         Get-ChildItem -Force -Recurse $dest | Should -BeNullOrEmpty -Because 'no .partial, snapshot, probe or sidecar is left behind'
+        Get-ChildItem -Force -Recurse $tmp | Should -BeNullOrEmpty -Because 'no scratch or snapshot is left in the temporary folder'
         @(Get-DbBackup $dest) | Should -HaveCount 0
         Get-Sha256 $db | Should -Be $hash
         Get-IntegrityCheck $db | Should -Be 'ok'
