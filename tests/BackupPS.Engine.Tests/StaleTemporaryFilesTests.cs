@@ -41,4 +41,29 @@ public sealed class StaleTemporaryFilesTests : IDisposable
         Assert.True(File.Exists(usersDownload));
         Assert.True(File.Exists(backup));
     }
+
+    [Fact]
+    public void The_temp_folder_loses_only_day_old_scratch_folders_of_BackupPS()
+    {
+        var temp = Path.GetTempPath();
+        var old = Path.Combine(temp, $".backupps-snapshot-test-{Guid.NewGuid():N}");
+        var recent = Path.Combine(temp, $".backupps-snapshot-test-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(old);
+        Directory.CreateDirectory(recent);
+        try
+        {
+            Directory.SetLastWriteTimeUtc(old, DateTime.UtcNow - TimeSpan.FromDays(2));
+            Directory.SetLastWriteTimeUtc(recent, DateTime.UtcNow - TimeSpan.FromHours(12));
+
+            StaleTemporaryFiles.CleanTempFolder(OperationContext.None);
+
+            Assert.False(Directory.Exists(old));
+            Assert.True(Directory.Exists(recent));
+        }
+        finally
+        {
+            if (Directory.Exists(old)) Directory.Delete(old, true);
+            if (Directory.Exists(recent)) Directory.Delete(recent, true);
+        }
+    }
 }

@@ -28,6 +28,7 @@ public static class BackupOperation
         var destination = new LocalFolderDestination(request.Destination);
         destination.EnsureWritable();
         StaleTemporaryFiles.Clean(destination.Root, context);
+        StaleTemporaryFiles.CleanTempFolder(context);
         var databaseName = ResolveName(request, databasePath, files);
 
         var manifest = NewManifest(request, type, databaseName, databasePath);

@@ -57,6 +57,7 @@ public static class PostgresBackupOperation
         var destination = new LocalFolderDestination(request.Destination);
         destination.EnsureWritable();
         StaleTemporaryFiles.Clean(destination.Root, context);
+        StaleTemporaryFiles.CleanTempFolder(context);
 
         var databaseName = BackupNaming.SafeName(string.IsNullOrWhiteSpace(request.Name) ? conn.Database : request.Name);
         var manifest = NewManifest(request, databaseName);

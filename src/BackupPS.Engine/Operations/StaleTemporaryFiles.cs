@@ -10,10 +10,18 @@ internal static class StaleTemporaryFiles
 {
     public static readonly TimeSpan MinimumAge = TimeSpan.FromHours(6);
 
-    public static void Clean(string folder, OperationContext context)
+    /// <summary>
+    /// The system temp folder holds verification scratch copies and the snapshots of encrypted backups — plaintext —
+    /// left by killed runs. A day's wait there: a verification may sit in one long integrity_check without touching them.
+    /// </summary>
+    public static void CleanTempFolder(OperationContext context) => Clean(Path.GetTempPath(), context, TimeSpan.FromDays(1));
+
+    public static void Clean(string folder, OperationContext context) => Clean(folder, context, MinimumAge);
+
+    private static void Clean(string folder, OperationContext context, TimeSpan minimumAge)
     {
         if (!Directory.Exists(folder)) return;
-        var cutoff = DateTime.UtcNow - MinimumAge;
+        var cutoff = DateTime.UtcNow - minimumAge;
         try
         {
             var partials = Directory.EnumerateFiles(folder, "*.tar*" + Format.BackupNaming.PartialSuffix)
@@ -27,7 +35,8 @@ internal static class StaleTemporaryFiles
             foreach (var scratch in Directory.EnumerateDirectories(folder, ".backupps-*"))
             {
                 if (Directory.GetLastWriteTimeUtc(scratch) >= cutoff) continue;
-                Directory.Delete(scratch, recursive: true);
+                try { Directory.Delete(scratch, recursive: true); }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { continue; } // another user's, in a shared temp folder
                 context.Verbose($"Removed '{scratch}', left by an interrupted run.");
             }
         }

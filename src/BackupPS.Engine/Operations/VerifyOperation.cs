@@ -31,6 +31,7 @@ public static class VerifyOperation
         var record = request.Record ?? LocateForVerify(request.Path ?? throw new ArgumentException("Record or Path is required."), context);
         var path = record?.Path ?? System.IO.Path.GetFullPath(request.Path!);
         var scratchParent = request.ScratchDirectory ?? System.IO.Path.GetTempPath();
+        StaleTemporaryFiles.CleanTempFolder(context);
         VerifyResult result;
         try
         {
