@@ -7,7 +7,7 @@
       Test   Build, then xunit (engine) and Pester (the built module in a fresh pwsh); prints one summary line
       Demo   Build, then backs up, lists, verifies and restores a sample database, showing the objects
       FaultTest  Build, then the fault-injection suite (tests/FaultTest) with the full counts: 1,000 byte flips and
-             100 truncations (Test runs it too, with 60 and 10; override with BACKUPPS_FAULT_FLIPS/_TRUNCATIONS)
+             100 truncations, and kill -9 at ~50 points each during New-DbBackup and Restore-DbBackup (Test runs it too, with 60 and 10; override with BACKUPPS_FAULT_FLIPS/_TRUNCATIONS)
       Bench  Build, then runs bench/Invoke-Benchmark.ps1 (ratios against the reference tools)
       Clean  removes out/ and the projects' bin/obj
 #>
@@ -139,8 +139,16 @@ switch ($Task) {
     'FaultTest' {
         Invoke-Build
         $fault = Invoke-FaultTest -Flips 1000 -Truncations 100 -ResultPath (Join-Path $Out 'test-results/fault-full.json')
-        Write-Host "tests: $($fault.Passed) passed, $($fault.Failed) failed"
-        if ($fault.Failed -gt 0 -or $fault.Passed -eq 0) { exit 1 }
+        # kill -9 at 17 spread points in each of the three backup and three restore groups: ~50 per operation.
+        Write-Host '== kill -9 during New-DbBackup and Restore-DbBackup (17 points per group)'
+        $env:BACKUPPS_KILL_POINTS = 17
+        try {
+            & dotnet pwsh -NoProfile -NonInteractive -File (Join-Path $Root 'build/Invoke-PesterTests.ps1') -PesterManifest (Get-PesterManifest) -ModulePath $ModuleOut -TestPath (Join-Path $Root 'tests/Pester/Robustness.Tests.ps1') -FullNameFilter '*killed (SIGKILL)*' -ResultPath (Join-Path $Out 'test-results/kill-full.json') | Out-Host
+        } finally { $env:BACKUPPS_KILL_POINTS = $null }
+        $kill = Get-Content -Raw (Join-Path $Out 'test-results/kill-full.json') -ErrorAction Ignore | ConvertFrom-Json -AsHashtable
+        if (-not $kill) { $kill = @{ Passed = 0; Failed = 1 } }
+        Write-Host "tests: $($fault.Passed + $kill.Passed) passed, $($fault.Failed + $kill.Failed) failed"
+        if ($fault.Failed + $kill.Failed -gt 0 -or $fault.Passed -eq 0) { exit 1 }
     }
     'Demo' { Invoke-Demo }
     'Bench' {

@@ -6,8 +6,10 @@
 BeforeDiscovery {
     # Points (fractions of a measured uninterrupted run, plus jitter) at which a child process is killed. A restore
     # replaces the target only near its end, so its points lean late.
-    $script:BackupKillPoints = @(0.1, 0.35, 0.6, 0.85)
-    $script:RestoreKillPoints = @(0.2, 0.5, 0.7, 0.85, 0.95)
+    # BACKUPPS_KILL_POINTS=N spreads N points per group instead (build.ps1 FaultTest: the issue's ~50 per operation).
+    $count = [int]($env:BACKUPPS_KILL_POINTS ?? 0)
+    $script:BackupKillPoints = if ($count -gt 0) { @(0..($count - 1) | ForEach-Object { [math]::Round(0.05 + 0.9 * $_ / [math]::Max(1, $count - 1), 3) }) } else { @(0.1, 0.35, 0.6, 0.85) }
+    $script:RestoreKillPoints = if ($count -gt 0) { @(0..($count - 1) | ForEach-Object { [math]::Round(0.15 + 0.83 * $_ / [math]::Max(1, $count - 1), 3) }) } else { @(0.2, 0.5, 0.7, 0.85, 0.95) }
 }
 
 BeforeAll {
