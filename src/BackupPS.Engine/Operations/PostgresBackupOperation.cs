@@ -23,6 +23,8 @@ public sealed class PostgresBackupRequest
     public string? PgBinPath { get; init; }
     public IReadOnlyList<string> ExcludeTable { get; init; } = [];
     public IReadOnlyList<string> ExcludeTableData { get; init; } = [];
+    /// <summary>Files to include: not supported with PostgreSQL (refused with InvalidBackupType), kept so the rule lives here.</summary>
+    public IReadOnlyList<string> IncludePaths { get; init; } = [];
     /// <summary>Keys to encrypt the backup for; null for a plain backup.</summary>
     public Encryption.KeyRing? Encryption { get; init; }
     /// <summary>1: pg_dump -Fc into one entry; N &gt; 1: pg_dump -Fd -j N, one entry per file of the dump directory.</summary>
@@ -48,6 +50,9 @@ public static class PostgresBackupOperation
 
     public static BackupRecord Run(PostgresBackupRequest request, OperationContext context)
     {
+        if (request.IncludePaths.Count > 0)
+            throw new BackupException("InvalidBackupType", BackupErrorKind.InvalidArgument,
+                "-IncludePath is not supported with a PostgreSQL -Database; back up the files separately.", request.Connection.Display());
         if (request.Type is not (BackupType.Database or BackupType.PreRestore))
             throw new BackupException("InvalidBackupType", BackupErrorKind.InvalidArgument,
                 $"A PostgreSQL backup is a Database backup; -Type {request.Type} and -IncludePath are not supported with a PostgreSQL -Database.", request.Type);

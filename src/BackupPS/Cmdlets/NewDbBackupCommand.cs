@@ -121,8 +121,6 @@ public sealed class NewDbBackupCommand : DbBackupCmdlet
         var shown = BackupPS.Engine.Sources.PostgresConnectionInfo.Redact(Database!);
         Try(() =>
         {
-            if (IncludePath.Length > 0)
-                throw new BackupPS.Engine.BackupException("InvalidBackupType", BackupPS.Engine.BackupErrorKind.InvalidArgument, "-IncludePath is not supported with a PostgreSQL -Database; back up the files separately.", shown);
             var (user, password) = PostgresCmdletSupport.FromCredential(Credential);
             var connection = BackupPS.Engine.Sources.PostgresConnectionInfo.Parse(Database!, user, password);
             var request = new PostgresBackupRequest
@@ -138,6 +136,7 @@ public sealed class NewDbBackupCommand : DbBackupCmdlet
                 PgBinPath = PgBinPath is null ? null : ResolvePath(PgBinPath),
                 ExcludeTable = ExcludeTable,
                 ExcludeTableData = ExcludeTableData,
+                IncludePaths = IncludePath,
                 Encryption = Keys,
                 Jobs = Jobs,
                 IncludeGlobals = IncludeGlobals || IncludeRolePasswords,

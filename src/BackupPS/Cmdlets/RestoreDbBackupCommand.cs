@@ -6,7 +6,7 @@ namespace BackupPS.Cmdlets;
 
 [Cmdlet(VerbsData.Restore, "DbBackup", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = InputObjectSet)]
 [OutputType(typeof(DbRestoreResult))]
-public sealed class RestoreDbBackupCommand : BackupInputCmdlet
+public sealed class RestoreDbBackupCommand : KeyedBackupInputCmdlet
 {
     private readonly HashSet<string> _targetsRestored = new(StringComparer.Ordinal);
 
@@ -43,26 +43,6 @@ public sealed class RestoreDbBackupCommand : BackupInputCmdlet
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? PgBinPath { get; set; }
-
-    [Parameter]
-    public System.Security.SecureString? Passphrase { get; set; }
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? PassphraseFile { get; set; }
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public object[]? Certificate { get; set; }
-
-    [Parameter]
-    public System.Security.SecureString? CertificatePassword { get; set; }
-
-    protected override void BeginProcessing()
-    {
-        try { Keys = KeyParameters.Build(Passphrase, PassphraseFile, Certificate, needPrivateKey: true, ResolvePath, CertificatePassword); }
-        catch (BackupPS.Engine.BackupException ex) { ThrowTerminatingError(ErrorFor(ex, null)); }
-    }
 
     protected override void ProcessRecord()
     {

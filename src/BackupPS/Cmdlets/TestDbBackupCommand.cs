@@ -5,7 +5,7 @@ namespace BackupPS.Cmdlets;
 
 [Cmdlet(VerbsDiagnostic.Test, "DbBackup", DefaultParameterSetName = InputObjectSet)]
 [OutputType(typeof(DbBackupTestResult))]
-public sealed class TestDbBackupCommand : BackupInputCmdlet
+public sealed class TestDbBackupCommand : KeyedBackupInputCmdlet
 {
     [Parameter]
     public SwitchParameter Quick { get; set; }
@@ -28,26 +28,6 @@ public sealed class TestDbBackupCommand : BackupInputCmdlet
     [Parameter]
     [ValidateRange(1, 64)]
     public int Jobs { get; set; } = 1;
-
-    [Parameter]
-    public System.Security.SecureString? Passphrase { get; set; }
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? PassphraseFile { get; set; }
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public object[]? Certificate { get; set; }
-
-    [Parameter]
-    public System.Security.SecureString? CertificatePassword { get; set; }
-
-    protected override void BeginProcessing()
-    {
-        try { Keys = KeyParameters.Build(Passphrase, PassphraseFile, Certificate, needPrivateKey: true, ResolvePath, CertificatePassword); }
-        catch (BackupPS.Engine.BackupException ex) { ThrowTerminatingError(ErrorFor(ex, null)); }
-    }
 
     protected override void ProcessRecord()
     {
