@@ -112,8 +112,16 @@ public static class SqliteDatabase
         command.CommandText = quick ? "PRAGMA quick_check(100)" : "PRAGMA integrity_check(100)";
         command.CommandTimeout = 0;
         var messages = new List<string>();
-        using var reader = command.ExecuteReader();
-        while (reader.Read()) messages.Add(reader.GetString(0));
+        try
+        {
+            using var reader = command.ExecuteReader();
+            while (reader.Read()) messages.Add(reader.GetString(0));
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode == SqliteCorrupt && messages.Count > 0)
+        {
+            // SQLite may end the check with SQLITE_CORRUPT after reporting what it found: keep those messages (as the CLI shows them).
+            messages.Add(ex.Message);
+        }
         return messages;
     }
 
