@@ -53,8 +53,15 @@ public static class SqliteHealthCheck
             context.ThrowIfCancelled();
             context.Report(new OperationProgress("Checking " + report.DatabaseName, $"PRAGMA {sqlite.IntegrityCheck}", 0, -1));
             context.Verbose($"Running PRAGMA {sqlite.IntegrityCheck} on '{fullPath}'.");
-            Step(report, "The integrity check", () => sqlite.IntegrityMessages.AddRange(SqliteDatabase.CheckIntegrity(connection, options.Quick)));
-            if (sqlite.IntegrityMessages.Count > 0 && !sqlite.IntegrityOk)
+            try
+            {
+                sqlite.IntegrityMessages.AddRange(SqliteDatabase.CheckIntegrity(connection, options.Quick));
+            }
+            catch (SqliteException ex) when (IsDamage(ex))
+            {
+                sqlite.IntegrityMessages.Add(ex.Message); // the damage stopped the check itself
+            }
+            if (!sqlite.IntegrityOk)
                 report.Errors.Add($"PRAGMA {sqlite.IntegrityCheck} found damage: {string.Join("; ", sqlite.IntegrityMessages.Take(5))}{(sqlite.IntegrityMessages.Count > 5 ? $" (and {sqlite.IntegrityMessages.Count - 5} more)" : "")}.");
 
             context.ThrowIfCancelled();
