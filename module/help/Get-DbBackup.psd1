@@ -120,6 +120,8 @@ Each folder from Get-ChildItem binds to -Destination by its FullName property. -
         'Test-DbBackup'
         'Restore-DbBackup'
         'Remove-DbBackup'
+        'Get-DbHealth'
+        'Get-DbBackupStorage'
         'about_BackupPS'
     )
 }

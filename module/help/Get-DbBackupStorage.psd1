@@ -67,6 +67,9 @@ Each folder binds to -Destination by its FullName; the databases whose backups t
         'Get-DbBackup'
         'Get-DbHealth'
         'Remove-DbBackup'
+        'New-DbBackup'
+        'Test-DbBackup'
+        'Restore-DbBackup'
         'about_BackupPS'
     )
 }

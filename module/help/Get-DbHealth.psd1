@@ -83,6 +83,8 @@ The first command reports the server version, size, sessions, the oldest open tr
         'New-DbBackup'
         'Test-DbBackup'
         'Get-DbBackup'
+        'Restore-DbBackup'
+        'Remove-DbBackup'
         'about_BackupPS'
     )
 }

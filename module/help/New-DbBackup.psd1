@@ -253,6 +253,8 @@ A Files backup holds no database. -Name sets the name used in the file name and 
         'Test-DbBackup'
         'Restore-DbBackup'
         'Remove-DbBackup'
+        'Get-DbHealth'
+        'Get-DbBackupStorage'
         'about_BackupPS'
     )
 }

@@ -87,6 +87,8 @@ Removes the backup and its sidecar. A file without a sidecar would be refused wi
         'New-DbBackup'
         'Test-DbBackup'
         'Restore-DbBackup'
+        'Get-DbHealth'
+        'Get-DbBackupStorage'
         'about_BackupPS'
     )
 }

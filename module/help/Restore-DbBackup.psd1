@@ -192,6 +192,8 @@ catch {
         'Test-DbBackup'
         'New-DbBackup'
         'Remove-DbBackup'
+        'Get-DbHealth'
+        'Get-DbBackupStorage'
         'about_BackupPS'
     )
 }

@@ -145,6 +145,8 @@ if ($results | Where-Object { -not $_.Passed }) { exit 1 }
         'New-DbBackup'
         'Restore-DbBackup'
         'Remove-DbBackup'
+        'Get-DbHealth'
+        'Get-DbBackupStorage'
         'about_BackupPS'
     )
 }
