@@ -221,6 +221,19 @@ public sealed class HealthTests : IDisposable
         Db.Exec(writer, "ROLLBACK");
     }
 
+    [Fact]
+    public void A_cancelled_check_is_OperationStopped()
+    {
+        var db = Db.Create(_temp["big.db"], customers: 20000);
+        using var cancel = new CancellationTokenSource();
+        cancel.CancelAfter(20);
+        var ex = Assert.Throws<BackupException>(() =>
+        {
+            for (var i = 0; i < 1000; i++) SqliteHealthCheck.Run(db, new HealthOptions(), new OperationContext(cancel.Token));
+        });
+        Assert.Equal("OperationStopped", ex.ErrorId);
+    }
+
     // --- backups of it in a destination ---
 
     private static HealthOptions WithDestination(string dest, TimeSpan? maxAge = null) =>

@@ -34,6 +34,8 @@ public static class SqliteHealthCheck
         try
         {
             using var connection = SqliteDatabase.Open(fullPath, SqliteOpenMode.ReadOnly, options.LockTimeout);
+            // Ctrl+C interrupts a long integrity check or count instead of waiting for it.
+            using var interrupt = context.Cancellation.Register(() => SQLitePCL.raw.sqlite3_interrupt(connection.Handle));
             var sqlite = new SqliteHealth
             {
                 SqliteVersion = SqliteDatabase.Scalar<string>(connection, "SELECT sqlite_version()"),
@@ -84,6 +86,11 @@ public static class SqliteHealthCheck
         catch (SqliteException ex) when (IsDamage(ex))
         {
             report.Errors.Add($"SQLite cannot read the database: {ex.Message}");
+        }
+        catch (SqliteException) when (context.Cancellation.IsCancellationRequested)
+        {
+            context.ThrowIfCancelled(); // SQLITE_INTERRUPT
+            throw;
         }
         catch (SqliteException ex)
         {
