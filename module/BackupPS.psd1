@@ -10,7 +10,8 @@
     PowerShellVersion    = '7.4'
     FormatsToProcess     = @('BackupPS.format.ps1xml')
     CmdletsToExport      = @('New-DbBackup', 'Get-DbBackup', 'Test-DbBackup', 'Restore-DbBackup', 'Remove-DbBackup',
-        'Copy-DbBackup')
+        'Copy-DbBackup', 'Import-DbBackup', 'Get-DbHealth', 'Get-DbBackupStorage', 'Get-DbBackupAuditLog',
+        'Register-DbBackupSchedule', 'Get-DbBackupSchedule', 'Unregister-DbBackupSchedule')
     FunctionsToExport    = @()
     VariablesToExport    = @()
     AliasesToExport      = @()

@@ -139,6 +139,8 @@ Each folder from Get-ChildItem binds to -Destination by its FullName property. -
         'Restore-DbBackup'
         'Remove-DbBackup'
         'Copy-DbBackup'
+        'Get-DbHealth'
+        'Get-DbBackupStorage'
         'about_BackupPS'
     )
 }

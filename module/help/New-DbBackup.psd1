@@ -272,6 +272,8 @@ A Files backup holds no database. -Name sets the name used in the file name and 
         'Restore-DbBackup'
         'Remove-DbBackup'
         'Copy-DbBackup'
+        'Get-DbHealth'
+        'Get-DbBackupStorage'
         'about_BackupPS'
     )
 }

@@ -106,6 +106,8 @@ Removes the backup and its sidecar. A file without a sidecar would be refused wi
         'Test-DbBackup'
         'Restore-DbBackup'
         'Copy-DbBackup'
+        'Get-DbHealth'
+        'Get-DbBackupStorage'
         'about_BackupPS'
     )
 }

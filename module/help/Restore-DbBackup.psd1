@@ -211,6 +211,8 @@ catch {
         'New-DbBackup'
         'Remove-DbBackup'
         'Copy-DbBackup'
+        'Get-DbHealth'
+        'Get-DbBackupStorage'
         'about_BackupPS'
     )
 }

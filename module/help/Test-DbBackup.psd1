@@ -164,6 +164,8 @@ if ($results | Where-Object { -not $_.Passed }) { exit 1 }
         'Restore-DbBackup'
         'Remove-DbBackup'
         'Copy-DbBackup'
+        'Get-DbHealth'
+        'Get-DbBackupStorage'
         'about_BackupPS'
     )
 }

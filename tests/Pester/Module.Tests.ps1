@@ -22,8 +22,8 @@ Describe 'The BackupPS module' {
         $module.Version | Should -Be ([version](Import-PowerShellDataFile (Join-Path $module.ModuleBase 'BackupPS.psd1')).ModuleVersion)
     }
 
-    It 'exports exactly the six cmdlets, and nothing else' {
-        (Get-Command -Module BackupPS).Name | Sort-Object | Should -Be @('Copy-DbBackup', 'Get-DbBackup', 'New-DbBackup', 'Remove-DbBackup', 'Restore-DbBackup', 'Test-DbBackup')
+    It 'exports exactly its cmdlets, and nothing else' {
+        (Get-Command -Module BackupPS).Name | Sort-Object | Should -Be @('Copy-DbBackup', 'Get-DbBackup', 'Get-DbBackupAuditLog', 'Get-DbBackupSchedule', 'Get-DbBackupStorage', 'Get-DbHealth', 'Import-DbBackup', 'New-DbBackup', 'Register-DbBackupSchedule', 'Remove-DbBackup', 'Restore-DbBackup', 'Test-DbBackup', 'Unregister-DbBackupSchedule')
         (Get-Command -Module BackupPS).CommandType | Sort-Object -Unique | Should -Be 'Cmdlet'
         $module.ExportedFunctions.Count | Should -Be 0
         $module.ExportedAliases.Count | Should -Be 0
@@ -36,6 +36,8 @@ Describe 'The BackupPS module' {
         @{ Name = 'Test-DbBackup'; Type = 'BackupPS.DbBackupTestResult' }
         @{ Name = 'Restore-DbBackup'; Type = 'BackupPS.DbRestoreResult' }
         @{ Name = 'Remove-DbBackup'; Type = 'System.Void' }
+        @{ Name = 'Get-DbHealth'; Type = 'BackupPS.DbHealth' }
+        @{ Name = 'Get-DbBackupStorage'; Type = 'BackupPS.DbBackupStorage' }
     ) {
         $outputTypes = @((Get-Command $Name).OutputType)
         $outputTypes.Count | Should -Be 1

@@ -82,13 +82,7 @@ public static class SqliteDatabase
     /// <summary>Exact row count of every ordinary table (virtual tables are skipped; their shadow tables are counted).</summary>
     public static List<TableRowCount> CountRows(SqliteConnection connection, CancellationToken cancellation)
     {
-        var tables = new List<string>();
-        using (var command = connection.CreateCommand())
-        {
-            command.CommandText = "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND sql NOT LIKE 'CREATE VIRTUAL TABLE%' ORDER BY name";
-            using var reader = command.ExecuteReader();
-            while (reader.Read()) tables.Add(reader.GetString(0));
-        }
+        var tables = TableNames(connection);
         var counts = new List<TableRowCount>(tables.Count);
         foreach (var table in tables)
         {
@@ -96,6 +90,17 @@ public static class SqliteDatabase
             counts.Add(new TableRowCount { Name = table, Rows = Scalar<long>(connection, $"SELECT count(*) FROM {QuoteIdentifier(table)}") });
         }
         return counts;
+    }
+
+    /// <summary>The ordinary tables whose rows are counted: no sqlite_ internals, no virtual tables (their shadow tables are listed).</summary>
+    public static List<string> TableNames(SqliteConnection connection)
+    {
+        var tables = new List<string>();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND sql NOT LIKE 'CREATE VIRTUAL TABLE%' ORDER BY name";
+        using var reader = command.ExecuteReader();
+        while (reader.Read()) tables.Add(reader.GetString(0));
+        return tables;
     }
 
     /// <summary>The messages of PRAGMA integrity_check (or quick_check): a single "ok" means the database is sound.</summary>
@@ -107,8 +112,16 @@ public static class SqliteDatabase
         command.CommandText = quick ? "PRAGMA quick_check(100)" : "PRAGMA integrity_check(100)";
         command.CommandTimeout = 0;
         var messages = new List<string>();
-        using var reader = command.ExecuteReader();
-        while (reader.Read()) messages.Add(reader.GetString(0));
+        try
+        {
+            using var reader = command.ExecuteReader();
+            while (reader.Read()) messages.Add(reader.GetString(0));
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode == SqliteCorrupt && messages.Count > 0)
+        {
+            // SQLite may end the check with SQLITE_CORRUPT after reporting what it found: keep those messages (as the CLI shows them).
+            messages.Add(ex.Message);
+        }
         return messages;
     }
 
