@@ -414,6 +414,10 @@ function Write-Command([System.Xml.XmlWriter] $Writer, $Command, [System.Collect
 $commands = @(Get-CompiledMetadata)
 if ($commands.Count -eq 0) { throw "The module at '$ModulePath' exports no cmdlets; nothing to document." }
 
+# Parameters declared once in a shared base class (the -S3* set) are documented once, in shared/Parameters.psd1.
+$sharedFile = Join-Path $SourcePath 'shared/Parameters.psd1'
+$sharedParameters = if (Test-Path -LiteralPath $sharedFile) { Import-PowerShellDataFile -LiteralPath $sharedFile -SkipLimitCheck } else { @{} }
+
 $sources = @{}
 foreach ($command in $commands) {
     $file = Join-Path $SourcePath "$($command.Name).psd1"
@@ -424,6 +428,12 @@ foreach ($command in $commands) {
     if ($source['Parameters'] -is [System.Collections.IDictionary]) {
         foreach ($key in @($source.Parameters.Keys)) {
             if ($source.Parameters[$key] -is [string]) { $source.Parameters[$key] = @{ Description = $source.Parameters[$key] } }
+        }
+    }
+    if ($source['Parameters'] -isnot [System.Collections.IDictionary]) { $source['Parameters'] = @{} }
+    foreach ($parameter in $command.Parameters) {
+        if (-not $source.Parameters.Contains($parameter.Name) -and $sharedParameters.Contains($parameter.Name)) {
+            $source.Parameters[$parameter.Name] = @{ Description = $sharedParameters[$parameter.Name] }
         }
     }
     Test-HelpSource $command $source $file

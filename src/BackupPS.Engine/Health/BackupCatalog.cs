@@ -4,23 +4,17 @@ using BackupPS.Engine.Model;
 namespace BackupPS.Engine.Health;
 
 /// <summary>
-/// The ONE place where Get-DbHealth and Get-DbBackupStorage touch a destination: listing its backups and asking for its
-/// free space. (Meant to switch to the IBackupDestination abstraction when it lands; nothing else here knows the
-/// destination is a local folder.)
+/// The one place where Get-DbHealth and Get-DbBackupStorage touch a destination (local folder or S3), through
+/// <see cref="IBackupDestination"/>: listing its backups and asking for its free space.
 /// </summary>
 public static class BackupCatalog
 {
-    /// <summary>The listed backups of <paramref name="destination"/> (DestinationNotFound when it does not exist).</summary>
-    public static List<BackupRecord> List(string destination, Action<BackupException>? onProblem) =>
-        new LocalFolderDestination(destination).List(onProblem);
+    public static IBackupDestination Open(string destination, S3Settings? s3) => Destination.Open(destination, s3);
 
-    /// <summary>The full path or address of the destination, as reported in the output.</summary>
-    public static string Describe(string destination) => new LocalFolderDestination(destination).Root;
-
-    /// <summary>Free and total bytes of the file system holding the destination (statvfs: bytes available to this user); null when unknown.</summary>
-    public static (long Free, long Total)? Space(string destination)
+    /// <summary>Free and total bytes of the file system holding a local destination (statvfs: bytes available to this user); null for remote stores or when unknown.</summary>
+    public static (long Free, long Total)? Space(IBackupDestination destination)
     {
-        var root = new LocalFolderDestination(destination).Root;
+        if (destination.LocalFolder is not { } root) return null;
         try
         {
             var drive = new DriveInfo(root);

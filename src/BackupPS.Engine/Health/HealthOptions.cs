@@ -11,6 +11,8 @@ public sealed class HealthOptions
     public bool Exact { get; init; }
     /// <summary>The destination to look for the database's backups in; null: no backup checks.</summary>
     public string? Destination { get; init; }
+    /// <summary>How to reach an s3:// Destination.</summary>
+    public Destinations.S3Settings? S3 { get; init; }
     public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(30);
     /// <summary>A last backup older than this is a warning.</summary>
     public TimeSpan MaxBackupAge { get; init; } = TimeSpan.FromHours(24);
@@ -26,11 +28,12 @@ internal static class BackupHealth
     public static void Evaluate(HealthReport report, HealthOptions options, Func<IEnumerable<BackupRecord>, IEnumerable<BackupRecord>> match, OperationContext context)
     {
         if (options.Destination is null) return;
-        report.Destination = BackupCatalog.Describe(options.Destination);
+        var store = BackupCatalog.Open(options.Destination, options.S3);
+        report.Destination = store.Location;
         List<BackupRecord> records;
         try
         {
-            records = BackupCatalog.List(options.Destination, problem => context.Warning(problem.Message));
+            records = store.List(problem => context.Warning(problem.Message));
         }
         catch (BackupException ex) when (ex.ErrorId == "DestinationNotFound")
         {

@@ -35,11 +35,12 @@ public static class StorageStatistics
     /// Groups the listed backups of <paramref name="destination"/> by database name (optionally filtered by wildcard
     /// patterns), sorted by name. Every type counts (PreRestore safety copies take space too).
     /// </summary>
-    public static List<DatabaseStorage> Compute(string destination, string[]? databaseNames, Action<BackupException>? onProblem)
+    public static List<DatabaseStorage> Compute(string destination, string[]? databaseNames, Action<BackupException>? onProblem, Destinations.S3Settings? s3 = null)
     {
-        var root = BackupCatalog.Describe(destination);
-        var records = BackupCatalog.List(destination, onProblem);
-        var space = BackupCatalog.Space(destination);
+        var store = BackupCatalog.Open(destination, s3);
+        var root = store.Location;
+        var records = store.List(onProblem);
+        var space = BackupCatalog.Space(store);
         return records
             .Where(r => databaseNames is null || databaseNames.Any(p => BackupQuery.WildcardMatch(p, r.DatabaseName)))
             .GroupBy(r => r.DatabaseName, StringComparer.OrdinalIgnoreCase)

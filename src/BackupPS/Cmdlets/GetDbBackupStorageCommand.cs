@@ -5,7 +5,7 @@ namespace BackupPS.Cmdlets;
 
 [Cmdlet(VerbsCommon.Get, "DbBackupStorage")]
 [OutputType(typeof(DbBackupStorage))]
-public sealed class GetDbBackupStorageCommand : DbBackupCmdlet
+public sealed class GetDbBackupStorageCommand : DestinationCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("FullName")]
@@ -21,10 +21,10 @@ public sealed class GetDbBackupStorageCommand : DbBackupCmdlet
     {
         foreach (var folder in Destination)
         {
-            var path = ResolvePath(folder);
+            var path = ResolveLocation(folder);
             Try(() =>
             {
-                var stats = StorageStatistics.Compute(path, DatabaseName, problem => WriteError(ErrorFor(problem, path)));
+                var stats = StorageStatistics.Compute(path, DatabaseName, problem => WriteError(ErrorFor(problem, path)), S3);
                 if (stats.Count == 0) WriteVerbose($"No listed backups{(DatabaseName is null ? "" : " of " + string.Join(", ", DatabaseName))} in '{path}'.");
                 foreach (var s in stats) WriteObject(DbBackupStorage.From(s));
             }, path);

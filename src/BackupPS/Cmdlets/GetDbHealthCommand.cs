@@ -6,7 +6,7 @@ namespace BackupPS.Cmdlets;
 
 [Cmdlet(VerbsCommon.Get, "DbHealth")]
 [OutputType(typeof(DbHealth))]
-public sealed class GetDbHealthCommand : DbBackupCmdlet
+public sealed class GetDbHealthCommand : DestinationCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("FullName", "Path")]
@@ -33,7 +33,8 @@ public sealed class GetDbHealthCommand : DbBackupCmdlet
         {
             Quick = Quick,
             Exact = Exact,
-            Destination = Destination is null ? null : ResolvePath(Destination),
+            Destination = Destination is null ? null : ResolveLocation(Destination),
+            S3 = S3,
         };
         if (PostgresConnectionInfo.IsPostgres(Database))
         {
