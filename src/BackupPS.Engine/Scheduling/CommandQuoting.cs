@@ -3,15 +3,19 @@ namespace BackupPS.Engine.Scheduling;
 /// <summary>Quotes the job's arguments for the line a scheduler parses. User text never goes into these lines: only paths.</summary>
 internal static class CommandQuoting
 {
-    /// <summary>POSIX sh single quotes: 'it'\''s'. Cron hands the command to /bin/sh.</summary>
+    /// <summary>Arguments made only of these characters need no quotes in sh or systemd.</summary>
+    private static bool IsPlain(string argument) =>
+        argument.Length > 0 && argument.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '/' or ':' or '+' or ',' or '=' or '@');
+
+    /// <summary>POSIX sh single quotes when needed: 'it'\''s'. Cron hands the command to /bin/sh.</summary>
     public static string Posix(string argument) =>
-        "'" + argument.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+        IsPlain(argument) ? argument : "'" + argument.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
     /// <summary>
     /// systemd ExecStart= quoting: double quotes with C-style escapes; '%' starts a specifier (%%), '$' a variable
     /// substitution ($$).
     /// </summary>
-    public static string Systemd(string argument) =>
+    public static string Systemd(string argument) => IsPlain(argument) ? argument :
         "\"" + argument.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal)
             .Replace("%", "%%", StringComparison.Ordinal).Replace("$", "$$", StringComparison.Ordinal) + "\"";
 
