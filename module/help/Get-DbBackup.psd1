@@ -120,6 +120,9 @@ Each folder from Get-ChildItem binds to -Destination by its FullName property. -
         'Test-DbBackup'
         'Restore-DbBackup'
         'Remove-DbBackup'
+        'Register-DbBackupSchedule'
+        'Get-DbBackupSchedule'
+        'Unregister-DbBackupSchedule'
         'about_BackupPS'
     )
 }

@@ -60,6 +60,11 @@ Lists schedules whose crontab entry, timer or task was removed outside BackupPS.
     RelatedLinks = @(
         'Register-DbBackupSchedule'
         'Unregister-DbBackupSchedule'
+        'New-DbBackup'
+        'Get-DbBackup'
+        'Test-DbBackup'
+        'Restore-DbBackup'
+        'Remove-DbBackup'
         'about_BackupPS'
     )
 }

@@ -253,6 +253,9 @@ A Files backup holds no database. -Name sets the name used in the file name and 
         'Test-DbBackup'
         'Restore-DbBackup'
         'Remove-DbBackup'
+        'Register-DbBackupSchedule'
+        'Get-DbBackupSchedule'
+        'Unregister-DbBackupSchedule'
         'about_BackupPS'
     )
 }

@@ -120,6 +120,9 @@ Prints the crontab block ('# BackupPS schedule hourly-files ...' and the entry '
         'Unregister-DbBackupSchedule'
         'New-DbBackup'
         'Remove-DbBackup'
+        'Get-DbBackup'
+        'Test-DbBackup'
+        'Restore-DbBackup'
         'about_BackupPS'
     )
 }

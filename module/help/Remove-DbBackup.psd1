@@ -87,6 +87,9 @@ Removes the backup and its sidecar. A file without a sidecar would be refused wi
         'New-DbBackup'
         'Test-DbBackup'
         'Restore-DbBackup'
+        'Register-DbBackupSchedule'
+        'Get-DbBackupSchedule'
+        'Unregister-DbBackupSchedule'
         'about_BackupPS'
     )
 }

@@ -192,6 +192,9 @@ catch {
         'Test-DbBackup'
         'New-DbBackup'
         'Remove-DbBackup'
+        'Register-DbBackupSchedule'
+        'Get-DbBackupSchedule'
+        'Unregister-DbBackupSchedule'
         'about_BackupPS'
     )
 }

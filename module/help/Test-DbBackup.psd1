@@ -145,6 +145,9 @@ if ($results | Where-Object { -not $_.Passed }) { exit 1 }
         'New-DbBackup'
         'Restore-DbBackup'
         'Remove-DbBackup'
+        'Register-DbBackupSchedule'
+        'Get-DbBackupSchedule'
+        'Unregister-DbBackupSchedule'
         'about_BackupPS'
     )
 }

@@ -61,6 +61,11 @@ Get-DbBackupSchedule expands the wildcard; each schedule's Name binds to -Name.
     RelatedLinks = @(
         'Register-DbBackupSchedule'
         'Get-DbBackupSchedule'
+        'New-DbBackup'
+        'Get-DbBackup'
+        'Test-DbBackup'
+        'Restore-DbBackup'
+        'Remove-DbBackup'
         'about_BackupPS'
     )
 }
