@@ -177,6 +177,19 @@ public sealed class ScheduleTests
     }
 
     [Fact]
+    public void SystemdInstallThatSystemctlRefusesLeavesNoUnitFiles()
+    {
+        if (Directory.Exists("/run/systemd/system")) return; // a real systemd would be asked to load units: not here
+        using var dir = new TempDir();
+        var systemd = new SystemdScheduler(dir.Path, user: false);
+        // No systemd runs here: systemctl is missing (SchedulerNotAvailable) or cannot reach it (SchedulerCommandFailed).
+        var ex = Assert.Throws<BackupException>(() => systemd.Install(Definition("refused")));
+        Assert.Contains(ex.ErrorId, new[] { "SchedulerNotAvailable", "SchedulerCommandFailed" });
+        Assert.Empty(Directory.EnumerateFileSystemEntries(dir.Path));
+        Assert.False(systemd.IsInstalled("refused"));
+    }
+
+    [Fact]
     public void TaskXmlHasTheTriggerAndTheQuotedAction()
     {
         var schedule = Definition("nightly", 2, 15, [DayOfWeek.Monday, DayOfWeek.Thursday],

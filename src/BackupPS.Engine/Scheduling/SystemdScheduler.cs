@@ -72,9 +72,20 @@ WantedBy=timers.target
     public void Install(ScheduleDefinition schedule)
     {
         Directory.CreateDirectory(_unitFolder);
-        foreach (var artifact in Render(schedule)) File.WriteAllText(artifact.Location, artifact.Text);
-        Systemctl("daemon-reload");
-        Systemctl("enable", "--now", UnitBaseName(schedule.Name) + ".timer");
+        var artifacts = Render(schedule);
+        var fresh = artifacts.Where(a => !File.Exists(a.Location)).Select(a => a.Location).ToArray();
+        foreach (var artifact in artifacts) File.WriteAllText(artifact.Location, artifact.Text);
+        try
+        {
+            Systemctl("daemon-reload");
+            Systemctl("enable", "--now", UnitBaseName(schedule.Name) + ".timer");
+        }
+        catch (BackupException)
+        {
+            // Units systemd would not take are not left behind (replaced ones stay, with the new text).
+            foreach (var path in fresh) FileSystemSecurity.DeleteQuietly(path);
+            throw;
+        }
     }
 
     public bool IsInstalled(string name) => File.Exists(TimerPath(name));
