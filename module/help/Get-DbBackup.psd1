@@ -123,6 +123,9 @@ Each folder from Get-ChildItem binds to -Destination by its FullName property. -
         'Copy-DbBackup'
         'Get-DbHealth'
         'Get-DbBackupStorage'
+        'Register-DbBackupSchedule'
+        'Get-DbBackupSchedule'
+        'Unregister-DbBackupSchedule'
         'about_BackupPS'
     )
 }

@@ -256,6 +256,9 @@ A Files backup holds no database. -Name sets the name used in the file name and 
         'Copy-DbBackup'
         'Get-DbHealth'
         'Get-DbBackupStorage'
+        'Register-DbBackupSchedule'
+        'Get-DbBackupSchedule'
+        'Unregister-DbBackupSchedule'
         'about_BackupPS'
     )
 }

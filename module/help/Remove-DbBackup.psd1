@@ -90,6 +90,9 @@ Removes the backup and its sidecar. A file without a sidecar would be refused wi
         'Copy-DbBackup'
         'Get-DbHealth'
         'Get-DbBackupStorage'
+        'Register-DbBackupSchedule'
+        'Get-DbBackupSchedule'
+        'Unregister-DbBackupSchedule'
         'about_BackupPS'
     )
 }

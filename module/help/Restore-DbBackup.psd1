@@ -195,6 +195,9 @@ catch {
         'Copy-DbBackup'
         'Get-DbHealth'
         'Get-DbBackupStorage'
+        'Register-DbBackupSchedule'
+        'Get-DbBackupSchedule'
+        'Unregister-DbBackupSchedule'
         'about_BackupPS'
     )
 }

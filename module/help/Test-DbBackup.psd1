@@ -148,6 +148,9 @@ if ($results | Where-Object { -not $_.Passed }) { exit 1 }
         'Copy-DbBackup'
         'Get-DbHealth'
         'Get-DbBackupStorage'
+        'Register-DbBackupSchedule'
+        'Get-DbBackupSchedule'
+        'Unregister-DbBackupSchedule'
         'about_BackupPS'
     )
 }

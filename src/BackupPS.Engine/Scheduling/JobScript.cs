@@ -1,0 +1,78 @@
+namespace BackupPS.Engine.Scheduling;
+
+/// <summary>
+/// The PowerShell file a schedule runs: loads the optional 0600 environment file, imports BackupPS by absolute path,
+/// runs the user's script with $ErrorActionPreference = 'Stop', writes timestamped lines to the log and exits 1 on
+/// any error (0 otherwise), so the scheduler records the failure.
+/// </summary>
+internal static class JobScript
+{
+    /// <summary>A PowerShell single-quoted string literal.</summary>
+    public static string Literal(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal)
+        .Replace("\u2018", "\u2018\u2018", StringComparison.Ordinal).Replace("\u2019", "\u2019\u2019", StringComparison.Ordinal)
+        .Replace("\u201A", "\u201A\u201A", StringComparison.Ordinal).Replace("\u201B", "\u201B\u201B", StringComparison.Ordinal) + "'";
+
+    public static string Render(ScheduleDefinition schedule)
+    {
+        var body = schedule.Script.Replace("\r\n", "\n", StringComparison.Ordinal).TrimEnd();
+        return $$"""
+# BackupPS schedule '{{schedule.Name}}', written by Register-DbBackupSchedule. Do not edit: register it again
+# with -Force to change it. No secrets belong here: put them in the environment file below (mode 0600).
+$ErrorActionPreference = 'Stop'
+$ProgressPreference = 'SilentlyContinue'
+$PSNativeCommandUseErrorActionPreference = $true
+$BackupPSScheduleName = {{Literal(schedule.Name)}}
+$BackupPSScheduleLog = {{Literal(schedule.LogPath)}}
+$BackupPSScheduleEnvironment = {{Literal(schedule.EnvironmentFilePath)}}
+
+function Write-BackupPSScheduleLog([string] $Line) {
+    $stamp = [DateTime]::UtcNow.ToString('yyyy-MM-ddTHH:mm:ssZ')
+    if (-not [IO.File]::Exists($BackupPSScheduleLog)) {
+        $folder = [IO.Path]::GetDirectoryName($BackupPSScheduleLog)
+        if (-not [IO.Directory]::Exists($folder)) {
+            if ($IsWindows) { $null = [IO.Directory]::CreateDirectory($folder) }
+            else { $null = [IO.Directory]::CreateDirectory($folder, [IO.UnixFileMode]'UserRead, UserWrite, UserExecute') }
+        }
+        $options = [IO.FileStreamOptions]@{ Mode = 'CreateNew'; Access = 'Write' }
+        if (-not $IsWindows) { $options.UnixCreateMode = [IO.UnixFileMode]'UserRead, UserWrite' }
+        try { [IO.FileStream]::new($BackupPSScheduleLog, $options).Dispose() } catch [IO.IOException] { }
+    }
+    [IO.File]::AppendAllText($BackupPSScheduleLog, "$stamp [$BackupPSScheduleName] $Line`n")
+}
+
+try {
+    Write-BackupPSScheduleLog "started (pid $PID, user $([Environment]::UserName))"
+    if ([IO.File]::Exists($BackupPSScheduleEnvironment)) {
+        if (-not $IsWindows -and ([int][IO.File]::GetUnixFileMode($BackupPSScheduleEnvironment) -band 0x3F)) {
+            throw "The environment file '$BackupPSScheduleEnvironment' is readable by other users: chmod 600 it."
+        }
+        foreach ($line in [IO.File]::ReadAllLines($BackupPSScheduleEnvironment)) {
+            if ($line -match '^\s*(#|$)') { continue }
+            if ($line -notmatch '^\s*([A-Za-z_][A-Za-z0-9_]*)=(.*)$') { throw "The environment file '$BackupPSScheduleEnvironment' has a line that is not NAME=value." }
+            [Environment]::SetEnvironmentVariable($Matches[1], $Matches[2])
+        }
+        Write-BackupPSScheduleLog "loaded the environment file"
+    }
+    Import-Module {{Literal(schedule.ModulePath)}} -ErrorAction Stop
+    & {
+{{body}}
+    } *>&1 | ForEach-Object {
+        if ($_ -is [System.Management.Automation.WarningRecord]) { "WARNING: $($_.Message)" }
+        elseif ($_ -is [System.Management.Automation.VerboseRecord]) { "VERBOSE: $($_.Message)" }
+        elseif ($_ -is [System.Management.Automation.InformationRecord]) { "$($_.MessageData)" }
+        else { $_ }
+    } | Out-String -Stream -Width 200 | ForEach-Object { if ($_.Trim()) { Write-BackupPSScheduleLog $_ } }
+    Write-BackupPSScheduleLog 'finished: success'
+    exit 0
+}
+catch {
+    $message = "FAILED: $($_.Exception.Message)"
+    if ($_.FullyQualifiedErrorId) { $message += " [$($_.FullyQualifiedErrorId)]" }
+    try { Write-BackupPSScheduleLog $message; Write-BackupPSScheduleLog "at $($_.InvocationInfo.PositionMessage -replace '\s*\n\s*', ' ')" } catch { }
+    [Console]::Error.WriteLine("BackupPS schedule '$BackupPSScheduleName': $message")
+    exit 1
+}
+
+""".Replace("\r\n", "\n", StringComparison.Ordinal);
+    }
+}
