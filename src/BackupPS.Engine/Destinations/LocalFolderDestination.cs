@@ -8,7 +8,7 @@ namespace BackupPS.Engine.Destinations;
 /// A folder of backups: each backup file with its sidecar beside it. A backup is listed only when its sidecar is,
 /// and the sidecar is written last (temp name, fsync, rename), so an interrupted backup is never listed.
 /// </summary>
-public sealed class LocalFolderDestination
+public sealed class LocalFolderDestination : IBackupDestination
 {
     public LocalFolderDestination(string path)
     {
@@ -19,7 +19,20 @@ public sealed class LocalFolderDestination
 
     public string Root { get; }
 
+    public string Location => Root;
+
+    public string? LocalFolder => Root;
+
     public bool Exists => Directory.Exists(Root);
+
+    public long? AvailableFreeBytes
+    {
+        get
+        {
+            try { return new DriveInfo(Root).AvailableFreeSpace; }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException) { return null; }
+        }
+    }
 
     /// <summary>Creates the folder (0700) if needed and proves it is writable, before anything is written.</summary>
     public void EnsureWritable()
@@ -59,7 +72,7 @@ public sealed class LocalFolderDestination
             if (!File.Exists(backupPath)) continue; // removal deletes the sidecar first; a lone sidecar is a removal cut short
             try
             {
-                records.Add(new BackupRecord(backupPath, ReadSidecar(sidecarPath)));
+                records.Add(new BackupRecord(backupPath, ReadSidecar(sidecarPath), this));
             }
             catch (BackupException ex)
             {
@@ -71,20 +84,16 @@ public sealed class LocalFolderDestination
 
     public static Sidecar ReadSidecar(string sidecarPath)
     {
-        try
+        byte[] bytes;
+        try { bytes = File.ReadAllBytes(sidecarPath); }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            var sidecar = FormatJson.Deserialize<Sidecar>(File.ReadAllBytes(sidecarPath));
-            if (sidecar.SidecarVersion > Sidecar.CurrentSidecarVersion || sidecar.Manifest.FormatVersion > Manifest.CurrentFormatVersion)
-                throw new BackupException("NewerFormat", BackupErrorKind.InvalidData,
-                    $"'{sidecarPath}' was written by a newer BackupPS (format {sidecar.Manifest.FormatVersion}). Update the BackupPS module to read it.", sidecarPath);
-            return sidecar;
+            throw SidecarFile.Unreadable(sidecarPath, ex);
         }
-        catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidDataException or IOException or UnauthorizedAccessException)
-        {
-            throw new BackupException("SidecarUnreadable", BackupErrorKind.InvalidData,
-                $"The sidecar '{sidecarPath}' cannot be read ({ex.Message}). The backup beside it is not listed; check it with Test-DbBackup -Path.", sidecarPath, ex);
-        }
+        return SidecarFile.Parse(bytes, sidecarPath);
     }
+
+    public void WriteSidecar(BackupRecord record, Sidecar sidecar) => WriteSidecar(record.Path, sidecar);
 
     /// <summary>Writes a sidecar atomically: temp name, fsync, rename, fsync of the folder.</summary>
     public static void WriteSidecar(string backupPath, Sidecar sidecar)
@@ -110,7 +119,7 @@ public sealed class LocalFolderDestination
     }
 
     /// <summary>Removes a backup: sidecar first (so it is no longer listed), then the backup file.</summary>
-    public static void Delete(BackupRecord record)
+    public void Delete(BackupRecord record)
     {
         try
         {
@@ -123,5 +132,63 @@ public sealed class LocalFolderDestination
             throw new BackupException("RemoveFailed", BackupErrorKind.PermissionDenied,
                 $"Could not remove '{record.Path}': {ex.Message}", record.Path, ex);
         }
+    }
+
+    public Stream OpenRead(BackupRecord record) => OpenFile(record.Path);
+
+    /// <summary>Opens a backup file for reading, with the errors users see for a missing or unreadable one.</summary>
+    public static FileStream OpenFile(string path, int bufferSize = 1 << 20)
+    {
+        try
+        {
+            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize, FileOptions.SequentialScan);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new BackupException("BackupNotFound", BackupErrorKind.NotFound, $"The backup file '{path}' does not exist.", path, ex);
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            throw new BackupException("BackupNotReadable", BackupErrorKind.PermissionDenied, $"Cannot read the backup file '{path}': permission denied.", path, ex);
+        }
+    }
+
+    public IBackupWriter CreateBackup(string fileName, OperationContext context) => new LocalBackupWriter(this, PathOf(fileName));
+
+    public void CleanStale(OperationContext context) => Operations.StaleTemporaryFiles.Clean(Root, context);
+
+    public const string AuditFileName = "audit.jsonl";
+
+    /// <summary>One write(2) of the line and its newline on an O_APPEND descriptor: concurrent writers never interleave within a line.</summary>
+    public void AppendAuditLine(string jsonLine)
+    {
+        var path = PathOf(AuditFileName);
+        var bytes = System.Text.Encoding.UTF8.GetBytes(jsonLine.TrimEnd('\n', '\r') + "\n");
+        try
+        {
+            FileSystemSecurity.CreatePrivateDirectory(Root);
+            var isNew = !File.Exists(path);
+            using (var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 1))
+            {
+                stream.Write(bytes);
+                stream.Flush(flushToDisk: true);
+            }
+            if (isNew) FileSystemSecurity.SetMode(path, 0x180);
+        }
+        catch (Exception ex) when (IoErrors.FromWrite(ex, path) is { } error)
+        {
+            throw error;
+        }
+    }
+
+    public IEnumerable<string> ReadAuditLines()
+    {
+        var path = PathOf(AuditFileName);
+        if (!File.Exists(path)) return [];
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        using var reader = new StreamReader(stream, System.Text.Encoding.UTF8);
+        var lines = new List<string>();
+        while (reader.ReadLine() is { } line) if (line.Length > 0) lines.Add(line);
+        return lines;
     }
 }

@@ -9,15 +9,15 @@ internal static class EncryptedBackups
 {
     public const string KeyNeeded = "needs the passphrase or a recipient's private key";
 
-    public static bool IsEncrypted(string path)
+    public static bool IsEncrypted(string path, BackupRecord? record = null)
     {
         try
         {
-            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
+            using var file = Destinations.BackupFiles.OpenRead(path, record, 1);
             Span<byte> head = stackalloc byte[6];
             return EncryptedHeader.HasMagic(head[..file.ReadAtLeast(head, 6, throwOnEndOfStream: false)]);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { return false; }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or BackupException) { return false; }
     }
 
     /// <summary>
@@ -58,7 +58,7 @@ internal static class EncryptedBackups
         else if (FileDiffersFromSidecar(record, path))
             result.Fail("FileChecksum", $"The backup '{path}' is damaged: its size or SHA-256 differs from its sidecar ({record.SizeBytes} bytes, {record.Sha256}); it was altered or truncated after it was written.");
         else result.Pass("FileChecksum", $"SHA-256 {record.Sha256} matches the sidecar.");
-        CheckHeader(result, path);
+        CheckHeader(result, path, record);
         foreach (var name in new[] { "Archive", "EntryChecksums", "IntegrityCheck", "RowCounts" })
             result.Skip(name, $"The backup is encrypted: this check {KeyNeeded}.");
     }
@@ -69,22 +69,22 @@ internal static class EncryptedBackups
         if (record is null) return false;
         try
         {
-            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
+            using var file = Destinations.BackupFiles.OpenRead(path, record);
             if (file.Length != record.SizeBytes) return true;
             return !string.Equals(Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(file)), record.Sha256, StringComparison.OrdinalIgnoreCase);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { return true; }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or BackupException) { return true; }
     }
 
-    private static void CheckHeader(VerifyResult result, string path)
+    private static void CheckHeader(VerifyResult result, string path, BackupRecord? record)
     {
         try
         {
-            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+            using var file = Destinations.BackupFiles.OpenRead(path, record, 1 << 16);
             var header = EncryptedHeader.Read(file);
             result.Pass("Encryption", $"AES-256-GCM, {header.ChunkSize >> 10} KiB chunks; header intact; key slots: {header.DescribeSlots()}.");
         }
-        catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException or BackupException)
         {
             result.Fail("Encryption", $"The backup '{path}' is damaged: {ex.Message}");
         }

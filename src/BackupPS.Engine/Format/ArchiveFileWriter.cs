@@ -4,21 +4,21 @@ using BackupPS.Engine.Encryption;
 namespace BackupPS.Engine.Format;
 
 /// <summary>
-/// The one write pipeline of every backup file, whatever the engine: tar → compress → (encrypt) → SHA-256 → private
-/// file. <see cref="Complete"/> closes the layers in order (tar end, compression epilogue, final chunk) and fsyncs.
+/// The one write pipeline of every backup file, whatever the engine: tar → compress → (encrypt) → SHA-256 → the
+/// destination's writer stream (a private local file, or an S3 multipart upload). <see cref="Complete"/> closes the
+/// layers in order (tar end, compression epilogue, final chunk) and flushes; the destination's writer makes it durable.
 /// </summary>
 internal sealed class ArchiveFileWriter : IDisposable
 {
-    private readonly FileStream _file;
+    private readonly Stream _target;
     private readonly HashingStream _hashing;
     private readonly EncryptingStream? _encrypting;
     private readonly Stream _compressor;
 
-    public ArchiveFileWriter(string partialPath, CompressionKind compression, int? compressionLevel, KeyRing? encryption)
+    public ArchiveFileWriter(Stream target, CompressionKind compression, int? compressionLevel, KeyRing? encryption)
     {
-        // zstd hands out many small blocks: a 1 MiB buffer turns ~30k small writes per GiB into a few hundred.
-        _file = FileSystemSecurity.CreatePrivateFile(partialPath, bufferSize: 1 << 20);
-        _hashing = new HashingStream(_file, leaveOpen: true);
+        _target = target;
+        _hashing = new HashingStream(target, leaveOpen: true);
         _encrypting = encryption is null ? null : EncryptingStream.Create(_hashing, encryption);
         _compressor = Codec.CreateCompressor(compression, (Stream?)_encrypting ?? _hashing, compressionLevel);
         Tar = new TarWriter(_compressor);
@@ -26,13 +26,13 @@ internal sealed class ArchiveFileWriter : IDisposable
 
     public TarWriter Tar { get; }
 
-    /// <summary>Ends the archive and makes it durable; returns the file's size and SHA-256.</summary>
+    /// <summary>Ends the archive and flushes it to the destination's stream; returns the file's size and SHA-256.</summary>
     public (long Size, string Sha256) Complete()
     {
         Tar.Finish();
         Codec.Finish(_compressor);
         _encrypting?.Finish();
-        _file.Flush(flushToDisk: true);
+        _target.Flush();
         return (_hashing.BytesProcessed, _hashing.GetHashHex());
     }
 
@@ -41,6 +41,5 @@ internal sealed class ArchiveFileWriter : IDisposable
         _compressor.Dispose();
         _encrypting?.Dispose();
         _hashing.Dispose();
-        _file.Dispose();
     }
 }

@@ -1,3 +1,4 @@
+using BackupPS.Engine.Model;
 using System.Formats.Tar;
 using System.Security.Cryptography;
 using System.Text;
@@ -38,16 +39,9 @@ internal static class ArchiveReader
     private const int MaxManifestBytes = 16 << 20;
     private const long MaxEntryBytes = 1L << 50; // 1 PiB: beyond any database or file this tool backs up
 
-    public static ArchiveContents Read(string path, IArchiveSink sink, OperationContext context, Action<long>? progress = null)
+    public static ArchiveContents Read(string path, IArchiveSink sink, OperationContext context, Action<long>? progress = null, BackupRecord? record = null)
     {
-        FileStream file;
-        try
-        {
-            file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
-        }
-        catch (FileNotFoundException ex) { throw new BackupException("BackupNotFound", BackupErrorKind.NotFound, $"The backup file '{path}' does not exist.", path, ex); }
-        catch (DirectoryNotFoundException ex) { throw new BackupException("BackupNotFound", BackupErrorKind.NotFound, $"The backup file '{path}' does not exist.", path, ex); }
-        catch (UnauthorizedAccessException ex) { throw new BackupException("BackupNotReadable", BackupErrorKind.PermissionDenied, $"Cannot read the backup file '{path}': permission denied.", path, ex); }
+        var file = Destinations.BackupFiles.OpenRead(path, record);
 
         using (file)
         using (var hashing = new HashingStream(file))
@@ -216,11 +210,11 @@ internal static class ArchiveReader
 /// <summary>Reads only the manifest at the head of an archive (for a backup given by path without a sidecar).</summary>
 internal static class ManifestPeek
 {
-    public static Manifest Read(string path, KeyRing? keys = null)
+    public static Manifest Read(string path, KeyRing? keys = null, BackupRecord? record = null)
     {
         try
         {
-            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+            using var file = Destinations.BackupFiles.OpenRead(path, record, 1 << 16);
             var head = new byte[512];
             var n = file.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
             file.Position = 0;

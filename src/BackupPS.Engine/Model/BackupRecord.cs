@@ -1,14 +1,23 @@
+using BackupPS.Engine.Destinations;
 using BackupPS.Engine.Format;
 
 namespace BackupPS.Engine.Model;
 
-/// <summary>A backup as its destination knows it: the backup file and what its sidecar says of it.</summary>
-public sealed class BackupRecord(string path, Sidecar sidecar)
+/// <summary>A backup as its destination knows it: the backup file, what its sidecar says of it, and where it lives.</summary>
+public sealed class BackupRecord(string path, Sidecar sidecar, IBackupDestination? destination = null)
 {
+    private IBackupDestination? _destination = destination;
+
     public string Path { get; } = path;
     public string SidecarPath => BackupNaming.SidecarPath(Path);
     public Sidecar Sidecar { get; } = sidecar;
     public Manifest Manifest => Sidecar.Manifest;
+
+    /// <summary>The destination that holds this backup (a local record made from a path gets its folder).</summary>
+    public IBackupDestination Destination => _destination ??= new LocalFolderDestination(System.IO.Path.GetDirectoryName(Path)!);
+
+    /// <summary>The backup file's name within its destination.</summary>
+    public string FileName => string.IsNullOrEmpty(Sidecar.BackupFile) ? Path[(Path.LastIndexOfAny(['/', '\\']) + 1)..] : Sidecar.BackupFile;
 
     public Guid Id => Manifest.Id;
     public string DatabaseName => Manifest.DatabaseName;

@@ -7,8 +7,15 @@ namespace BackupPS.Engine.Operations;
 /// <summary>Finds the record of a backup given by path: its sidecar if one lies beside it, else null (the archive speaks for itself).</summary>
 public static class BackupLocator
 {
-    public static BackupRecord? FromPath(string path)
+    /// <param name="path">A backup file (or its sidecar), or an s3://bucket/prefix/&lt;backup file&gt; key.</param>
+    /// <param name="s3">How to reach S3 when <paramref name="path"/> is an s3:// key.</param>
+    public static BackupRecord? FromPath(string path, S3Settings? s3 = null)
     {
+        if (Destination.IsS3(path))
+        {
+            var (destination, fileName) = Destination.OpenFile(path, s3);
+            return ((S3Destination)destination).Locate(fileName);
+        }
         var full = Path.GetFullPath(path);
         if (Directory.Exists(full))
             throw new BackupException("BackupPathIsFolder", BackupErrorKind.InvalidArgument,

@@ -6,7 +6,6 @@ using BackupPS.Engine.Destinations;
 using BackupPS.Engine.Encryption;
 using BackupPS.Engine.Format;
 using BackupPS.Engine.Model;
-using BackupPS.Engine.Native;
 using BackupPS.Engine.Sources;
 
 namespace BackupPS.Engine.Operations;
@@ -22,27 +21,26 @@ public static class BackupOperation
         var type = ResolveType(request);
         var databasePath = request.DatabasePath is null ? null : Path.GetFullPath(request.DatabasePath);
         if (databasePath is not null) SqliteDatabase.EnsureIsDatabase(databasePath);
-        var files = IncludedFiles.Resolve(request.IncludePaths, excluded: request.Destination);
+        var destination = request.Target ?? Destinations.Destination.Open(request.Destination, request.S3);
+        var files = IncludedFiles.Resolve(request.IncludePaths, excluded: destination.LocalFolder);
         foreach (var skipped in files.Skipped) context.Warning($"Not backed up (a link, FIFO, socket or device): {skipped}");
 
-        var destination = new LocalFolderDestination(request.Destination);
         destination.EnsureWritable();
-        StaleTemporaryFiles.Clean(destination.Root, context);
+        destination.CleanStale(context);
         StaleTemporaryFiles.CleanTempFolder(context);
         var databaseName = ResolveName(request, databasePath, files);
 
         var manifest = NewManifest(request, type, databaseName, databasePath);
         var fileName = BackupNaming.FileName(databaseName, manifest.CreatedUtc, manifest.Id, request.Compression);
-        var finalPath = destination.PathOf(fileName);
-        var partialPath = finalPath + BackupNaming.PartialSuffix;
         // The destination of an encrypted backup never holds plaintext, not even for a moment or after a kill: the
         // snapshot copy some databases need goes into a private folder in the system temporary folder instead (where
-        // Test-DbBackup decompresses too), not beside the backup.
+        // Test-DbBackup decompresses too), not beside the backup. A remote destination has no folder for it either.
         var snapshotName = "." + fileName + ".snapshot" + BackupNaming.PartialSuffix;
-        using var snapshotScratch = request.Encryption is not null && databasePath is not null ? new ScratchFolder(Path.GetTempPath(), "snapshot") : null;
-        var snapshotPath = snapshotScratch?.File(snapshotName) ?? destination.PathOf(snapshotName);
+        using var snapshotScratch = (request.Encryption is not null || destination.LocalFolder is null) && databasePath is not null ? new ScratchFolder(Path.GetTempPath(), "snapshot") : null;
+        var snapshotPath = snapshotScratch?.File(snapshotName) ?? Path.Combine(destination.LocalFolder!, snapshotName);
         var clock = Stopwatch.StartNew();
         SqliteSnapshot? snapshot = null;
+        IBackupWriter? writer = null;
         try
         {
             if (databasePath is not null)
@@ -64,35 +62,35 @@ public static class BackupOperation
             manifest.FileRoots = files.Roots;
             manifest.Entries.AddRange(files.Items.Select(i => i.Entry));
 
-            context.Verbose($"Writing '{partialPath}' ({request.Compression}, {Codec.ZstdImplementation}).");
-            var (size, sha256) = WriteArchive(partialPath, manifest, snapshot, files, request, context);
+            writer = destination.CreateBackup(fileName, context);
+            context.Verbose($"Writing '{writer.Path}' ({request.Compression}, {Codec.ZstdImplementation}).");
+            var (size, sha256) = WriteArchive(writer.Stream, manifest, snapshot, files, request, context);
             snapshot?.Dispose(); // ends the read transaction as soon as the database is in the archive
 
-            File.Move(partialPath, finalPath);
-            PosixFs.SyncDirectory(destination.Root);
             var sidecar = EncryptedBackups.NewSidecar(fileName, size, sha256, manifest, request.Encryption);
-            LocalFolderDestination.WriteSidecar(finalPath, sidecar);
+            var record = writer.Complete(sidecar);
             context.Verbose($"Backup '{fileName}' complete: {size} bytes, SHA-256 {sha256}, {clock.Elapsed.TotalSeconds:0.00} s.");
-            return new BackupRecord(finalPath, sidecar);
+            return record;
         }
         catch (Exception ex)
         {
-            FileSystemSecurity.DeleteQuietly(partialPath);
-            if (File.Exists(finalPath) && !File.Exists(BackupNaming.SidecarPath(finalPath))) FileSystemSecurity.DeleteQuietly(finalPath);
+            writer?.Dispose();
+            writer = null;
             if (ex is OperationCanceledException) context.ThrowIfCancelled();
-            if (IoErrors.FromWrite(ex, destination.Root) is { } error) throw error;
+            if (IoErrors.FromWrite(ex, destination.Location) is { } error) throw error;
             throw;
         }
         finally
         {
+            writer?.Dispose();
             snapshot?.Dispose();
         }
     }
 
-    private static (long Size, string Sha256) WriteArchive(string partialPath, Manifest manifest, SqliteSnapshot? snapshot, IncludedFiles files, BackupRequest request, OperationContext context)
+    private static (long Size, string Sha256) WriteArchive(Stream target, Manifest manifest, SqliteSnapshot? snapshot, IncludedFiles files, BackupRequest request, OperationContext context)
     {
         var meter = new ProgressMeter(context, "Backing up " + manifest.DatabaseName, manifest.Entries.Sum(e => e.Size)) { Status = "Compressing" };
-        using var archive = new ArchiveFileWriter(partialPath, request.Compression, request.CompressionLevel, request.Encryption);
+        using var archive = new ArchiveFileWriter(target, request.Compression, request.CompressionLevel, request.Encryption);
         var tar = archive.Tar;
         // manifest.json goes first without entry hashes (unknown until streamed); they close the archive in checksums.sha256.
         tar.WriteFile(Manifest.EntryName, FormatJson.Serialize(manifest), 0x180, manifest.CreatedUtc);

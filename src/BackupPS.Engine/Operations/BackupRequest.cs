@@ -8,7 +8,12 @@ public sealed class BackupRequest
 {
     public string? DatabasePath { get; init; }
     public IReadOnlyList<string> IncludePaths { get; init; } = [];
+    /// <summary>A folder (resolved) or s3://bucket/prefix; see <see cref="S3"/>.</summary>
     public required string Destination { get; init; }
+    /// <summary>How to reach an s3:// Destination.</summary>
+    public Destinations.S3Settings? S3 { get; init; }
+    /// <summary>An already open destination (e.g. the S3 store a restored backup came from); overrides Destination.</summary>
+    public Destinations.IBackupDestination? Target { get; init; }
     /// <summary>Null: Database without IncludePaths, Full with IncludePaths and a database, Files with IncludePaths only.</summary>
     public BackupType? Type { get; init; }
     /// <summary>Name of a files-only backup (defaults to the first included folder's name).</summary>

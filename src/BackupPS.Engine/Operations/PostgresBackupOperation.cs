@@ -13,7 +13,11 @@ namespace BackupPS.Engine.Operations;
 public sealed class PostgresBackupRequest
 {
     public required PostgresConnectionInfo Connection { get; init; }
+    /// <summary>A folder (resolved) or s3://bucket/prefix; see <see cref="S3"/>.</summary>
     public required string Destination { get; init; }
+    public Destinations.S3Settings? S3 { get; init; }
+    /// <summary>An already open destination; overrides Destination.</summary>
+    public Destinations.IBackupDestination? Target { get; init; }
     public BackupType Type { get; init; } = BackupType.Database;
     public string? Name { get; init; }
     public string? Description { get; init; }
@@ -59,31 +63,33 @@ public static class PostgresBackupOperation
         var conn = request.Connection;
         if (string.IsNullOrEmpty(conn.Database))
             throw new BackupException("DatabaseNotFound", BackupErrorKind.InvalidArgument, $"The connection {conn.Display()} names no database. Add it to the URL (postgres://host/dbname) or Database= of the connection string.", conn.Display());
-        var destination = new LocalFolderDestination(request.Destination);
+        var destination = request.Target ?? Destination.Open(request.Destination, request.S3);
         destination.EnsureWritable();
-        StaleTemporaryFiles.Clean(destination.Root, context);
+        destination.CleanStale(context);
         StaleTemporaryFiles.CleanTempFolder(context);
 
         var databaseName = BackupNaming.SafeName(string.IsNullOrWhiteSpace(request.Name) ? conn.Database : request.Name);
         var manifest = NewManifest(request, databaseName);
         var fileName = BackupNaming.FileName(databaseName, manifest.CreatedUtc, manifest.Id, request.Compression);
-        var finalPath = destination.PathOf(fileName);
-        var partialPath = finalPath + BackupNaming.PartialSuffix;
-        var dumpPath = destination.PathOf("." + fileName + ".snapshot" + BackupNaming.PartialSuffix);
+        // A remote destination has no folder for pg_dump's output: it goes to the system temporary folder.
+        var local = destination.LocalFolder;
+        var dumpName = "." + fileName + ".snapshot" + BackupNaming.PartialSuffix;
+        var dumpPath = local is null ? "" : Path.Combine(local, dumpName);
         if (request.Jobs is < 1 or > 64)
             throw new BackupException("InvalidJobs", BackupErrorKind.InvalidArgument, $"-Jobs must be between 1 and 64, not {request.Jobs}.", request.Jobs);
         var clock = Stopwatch.StartNew();
         ScratchFolder? work = null;
+        IBackupWriter? writer = null;
         try
         {
             // pg_dump -Fd and pg_dumpall write into a private 0700 folder in the destination (cleaned if a run is killed).
             // An encrypted backup's destination never holds plaintext: all of pg_dump's and pg_dumpall's output goes to
             // such a folder in the system temporary folder instead (where Test-DbBackup decompresses too).
             var encrypted = request.Encryption is not null;
-            if (encrypted) work = new ScratchFolder(Path.GetTempPath(), "snapshot");
-            else if (request.Jobs > 1 || request.IncludeGlobals) work = new ScratchFolder(destination.Root, "dump");
+            if (encrypted || local is null) work = new ScratchFolder(Path.GetTempPath(), "snapshot");
+            else if (request.Jobs > 1 || request.IncludeGlobals) work = new ScratchFolder(local, "dump");
             if (request.Jobs > 1) dumpPath = work!.File("dump" + DirectoryExtension);
-            else if (encrypted) dumpPath = work!.File(Path.GetFileName(dumpPath));
+            else if (encrypted || local is null) dumpPath = work!.File(dumpName);
             context.Verbose($"Connecting to {conn.Display()}.");
             context.Report(new OperationProgress("Backing up " + databaseName, "Dumping with pg_dump", 0, -1));
             using (var pg = PostgresServer.Open(conn, cancel: context.Cancellation))
@@ -91,27 +97,29 @@ public static class PostgresBackupOperation
                 manifest.Postgres = Dump(pg, conn, request, dumpPath, manifest, context);
             }
             if (request.IncludeGlobals) DumpGlobals(conn, request, work!.File("globals.sql"), manifest, context);
-            context.Verbose($"pg_dump finished in {clock.Elapsed.TotalSeconds:0.00} s ({manifest.Entries.Where(e => e.Kind == EntryKind.Database).Sum(e => e.Size)} bytes); writing '{partialPath}'.");
-            var (size, sha256) = WriteArchive(partialPath, manifest, dumpPath, work?.File("globals.sql"), request, context);
+            writer = destination.CreateBackup(fileName, context);
+            context.Verbose($"pg_dump finished in {clock.Elapsed.TotalSeconds:0.00} s ({manifest.Entries.Where(e => e.Kind == EntryKind.Database).Sum(e => e.Size)} bytes); writing '{writer.Path}'.");
+            var (size, sha256) = WriteArchive(writer.Stream, manifest, dumpPath, work?.File("globals.sql"), request, context);
             FileSystemSecurity.DeleteQuietly(dumpPath);
             work?.Dispose();
-            File.Move(partialPath, finalPath);
-            PosixFs.SyncDirectory(destination.Root);
             var sidecar = Encryption.EncryptedBackups.NewSidecar(fileName, size, sha256, manifest, request.Encryption);
-            LocalFolderDestination.WriteSidecar(finalPath, sidecar);
+            var record = writer.Complete(sidecar);
             context.Verbose($"Backup '{fileName}' complete: {size} bytes, SHA-256 {sha256}, {clock.Elapsed.TotalSeconds:0.00} s.");
-            return new BackupRecord(finalPath, sidecar);
+            return record;
         }
         catch (Exception ex)
         {
-            FileSystemSecurity.DeleteQuietly(partialPath);
-            FileSystemSecurity.DeleteQuietly(dumpPath);
+            writer?.Dispose();
+            if (dumpPath.Length > 0) FileSystemSecurity.DeleteQuietly(dumpPath);
             work?.Dispose();
-            if (File.Exists(finalPath) && !File.Exists(BackupNaming.SidecarPath(finalPath))) FileSystemSecurity.DeleteQuietly(finalPath);
             if (ex is OperationCanceledException) context.ThrowIfCancelled();
             if (PostgresServer.MapError(ex, conn.Display()) is { } mapped && ex is not BackupException) throw mapped;
-            if (IoErrors.FromWrite(ex, destination.Root) is { } error) throw error;
+            if (IoErrors.FromWrite(ex, destination.Location) is { } error) throw error;
             throw;
+        }
+        finally
+        {
+            writer?.Dispose();
         }
     }
 
@@ -196,10 +204,10 @@ public static class PostgresBackupOperation
         manifest.Postgres!.Globals = request.IncludeRolePasswords ? "roles with passwords, tablespaces" : "roles without passwords, tablespaces";
     }
 
-    private static (long Size, string Sha256) WriteArchive(string partialPath, Manifest manifest, string dumpPath, string? globalsPath, PostgresBackupRequest request, OperationContext context)
+    private static (long Size, string Sha256) WriteArchive(Stream target, Manifest manifest, string dumpPath, string? globalsPath, PostgresBackupRequest request, OperationContext context)
     {
         var meter = new ProgressMeter(context, "Backing up " + manifest.DatabaseName, manifest.Entries.Sum(e => e.Size)) { Status = "Compressing" };
-        using var archive = new ArchiveFileWriter(partialPath, request.Compression, request.CompressionLevel, request.Encryption);
+        using var archive = new ArchiveFileWriter(target, request.Compression, request.CompressionLevel, request.Encryption);
         var tar = archive.Tar;
         tar.WriteFile(Manifest.EntryName, FormatJson.Serialize(manifest), 0x180, manifest.CreatedUtc);
         foreach (var entry in manifest.Entries.Where(e => e.Kind == EntryKind.Database))

@@ -17,6 +17,7 @@ public sealed class PostgresRestoreRequest
     public string? Username { get; init; }
     internal byte[]? Password { get; init; }
     public string? SafetyBackupDestination { get; init; }
+    public S3Settings? S3 { get; init; }
     public bool Force { get; init; }
     public int Jobs { get; init; } = DefaultJobs;
     public string? PgBinPath { get; init; }
@@ -27,11 +28,11 @@ public sealed class PostgresRestoreRequest
     public static int DefaultJobs => Environment.ProcessorCount >= 2 ? 2 : 1;
 
     public static PostgresRestoreRequest Create(BackupRecord? record, string? path, string? target, string? username, byte[]? password,
-        string? safetyBackupDestination, bool force, int? jobs, string? pgBinPath, bool restoreGlobals = false) => new()
+        string? safetyBackupDestination, bool force, int? jobs, string? pgBinPath, bool restoreGlobals = false, S3Settings? s3 = null) => new()
     {
         Record = record, Path = path, Target = target, Username = username, Password = password,
         SafetyBackupDestination = safetyBackupDestination, Force = force, Jobs = jobs ?? DefaultJobs, PgBinPath = pgBinPath,
-        RestoreGlobals = restoreGlobals,
+        RestoreGlobals = restoreGlobals, S3 = s3,
     };
 }
 
@@ -45,14 +46,14 @@ public sealed class PostgresRestoreRequest
 public static class PostgresRestoreOperation
 {
     public static bool IsPostgresBackup(BackupRecord? record, string path) =>
-        (record?.Manifest ?? ManifestPeek.Read(path)).Engine == PostgresBackupOperation.EngineName;
+        (record?.Manifest ?? ManifestPeek.Read(path, record: record)).Engine == PostgresBackupOperation.EngineName;
 
     public static (RestorePlan Plan, PostgresConnectionInfo Target) Plan(PostgresRestoreRequest request, Encryption.KeyRing? keys = null)
     {
-        var record = request.Record ?? BackupLocator.FromPath(request.Path ?? throw new ArgumentException("Record or Path is required."));
+        var record = request.Record ?? BackupLocator.FromPath(request.Path ?? throw new ArgumentException("Record or Path is required."), request.S3);
         var path = record?.Path ?? System.IO.Path.GetFullPath(request.Path!);
         // An encrypted backup's sidecar holds no source or table names: the manifest inside is read, which needs the key.
-        var manifest = record is { Encrypted: false } ? record.Manifest : ManifestPeek.Read(path, keys);
+        var manifest = record is { Encrypted: false } ? record.Manifest : ManifestPeek.Read(path, keys, record);
         var targetText = request.Target ?? manifest.SourcePath
             ?? throw new BackupException("TargetRequired", BackupErrorKind.InvalidArgument, $"The backup '{path}' does not record where its database came from. Give -Target.", path);
         if (!PostgresConnectionInfo.IsPostgres(targetText))
@@ -85,7 +86,8 @@ public static class PostgresRestoreOperation
             WarnLeftovers(m, db, context);
         }
 
-        var workDir = System.IO.Path.GetDirectoryName(plan.BackupPath)!;
+        // Extract beside a local backup; a remote one's dump goes to the system temporary folder.
+        var workDir = Destination.IsS3(plan.BackupPath) ? System.IO.Path.GetTempPath() : System.IO.Path.GetDirectoryName(plan.BackupPath)!;
         using var scratch = NewScratch(workDir);
         var sink = new ExtractingSink(scratch.File("database.pgdump"), filesStagingRoot: null);
         Task<BackupRecord?> safety = Task.FromResult<BackupRecord?>(null);
@@ -94,13 +96,14 @@ public static class PostgresRestoreOperation
         {
             if (targetExists)
             {
-                var destination = request.SafetyBackupDestination ?? workDir;
+                var safetyTarget = request.SafetyBackupDestination is null ? plan.Record?.Destination : null;
+                var destination = request.SafetyBackupDestination ?? safetyTarget?.Location ?? workDir;
                 context.Verbose($"Taking the pre-restore safety backup of {target.Display()} into '{destination}'.");
                 safety = Task.Run(() => (BackupRecord?)PostgresBackupOperation.Run(new PostgresBackupRequest
                 {
-                    Connection = target, Destination = destination, Type = BackupType.PreRestore, PgBinPath = request.PgBinPath,
+                    Connection = target, Destination = destination, Target = safetyTarget, S3 = request.S3, Type = BackupType.PreRestore, PgBinPath = request.PgBinPath,
                     // An encrypted backup's safety copy is encrypted with the same keys: no readable copy lands beside it.
-                    Encryption = Encryption.EncryptedBackups.IsEncrypted(plan.BackupPath) ? context.Keys : null,
+                    Encryption = Encryption.EncryptedBackups.IsEncrypted(plan.BackupPath, plan.Record) ? context.Keys : null,
                     Description = $"Before restoring backup {plan.Manifest.Id} ({plan.Manifest.CreatedUtc:u})", Tags = ["PreRestore"],
                 }, context));
             }
@@ -133,7 +136,7 @@ public static class PostgresRestoreOperation
                 PostgresServer.DropQuietly(target, scratchDb, context.Warning);
                 try
                 {
-                    if (safety.GetAwaiter().GetResult() is { } record) LocalFolderDestination.Delete(record);
+                    if (safety.GetAwaiter().GetResult() is { } record) record.Destination.Delete(record);
                 }
                 catch (Exception inner) when (inner is BackupException or IOException) { context.Verbose($"The safety backup was not kept: {inner.Message}"); }
             }

@@ -80,7 +80,7 @@ public static class PostgresVerify
         {
             result.Skip("RestoreTest", "Not attempted: the backup failed verification.");
         }
-        else if (Encryption.EncryptedBackups.IsEncrypted(path) && context.Keys is not { IsEmpty: false })
+        else if (Encryption.EncryptedBackups.IsEncrypted(path, record) && context.Keys is not { IsEmpty: false })
         {
             result.Skip("RestoreTest", "Not attempted: the backup is encrypted; it needs the passphrase or a recipient's private key.");
         }
@@ -115,7 +115,7 @@ public static class PostgresVerify
                 record.Sidecar.RestoreTestedUtc = result.VerifiedUtc;
                 record.Sidecar.RestoreTestPassed = result.Passed;
             }
-            try { LocalFolderDestination.WriteSidecar(record.Path, record.Sidecar); }
+            try { record.Destination.WriteSidecar(record, record.Sidecar); }
             catch (BackupException ex) { context.Warning($"The result could not be recorded in '{record.SidecarPath}': {ex.Message}"); }
         }
         return result;

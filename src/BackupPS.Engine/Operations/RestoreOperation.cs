@@ -19,10 +19,10 @@ public static class RestoreOperation
 {
     public static RestorePlan Plan(RestoreRequest request, Encryption.KeyRing? keys = null)
     {
-        var record = request.Record ?? BackupLocator.FromPath(request.Path ?? throw new ArgumentException("Record or Path is required."));
+        var record = request.Record ?? BackupLocator.FromPath(request.Path ?? throw new ArgumentException("Record or Path is required."), request.S3);
         var path = record?.Path ?? System.IO.Path.GetFullPath(request.Path!);
         // An encrypted backup's sidecar does not say where its database came from: the manifest inside does.
-        var manifest = record is { Encrypted: false } ? record.Manifest : ManifestPeek.Read(path, keys);
+        var manifest = record is { Encrypted: false } ? record.Manifest : ManifestPeek.Read(path, keys, record);
         string? databaseTarget = null;
         if (manifest.DatabaseEntry is not null)
         {
@@ -105,7 +105,7 @@ public static class RestoreOperation
     {
         try
         {
-            if (safetyBackup?.GetAwaiter().GetResult() is { } record) Destinations.LocalFolderDestination.Delete(record);
+            if (safetyBackup?.GetAwaiter().GetResult() is { } record) record.Destination.Delete(record);
         }
         catch (Exception ex) when (ex is BackupException or IOException)
         {
@@ -142,20 +142,24 @@ public static class RestoreOperation
         }
         var files = plan.FileTargets.Select(f => f.Target).Where(t => File.Exists(t) || Directory.Exists(t)).ToList();
         if (database is null && files.Count == 0) return null;
-        var destination = request.SafetyBackupDestination ?? System.IO.Path.GetDirectoryName(plan.BackupPath)!;
+        // Into -SafetyBackupDestination, else beside the restored backup (the same folder or S3 prefix).
+        var target = request.SafetyBackupDestination is null ? plan.Record?.Destination : null;
+        var destination = request.SafetyBackupDestination ?? target?.Location ?? System.IO.Path.GetDirectoryName(plan.BackupPath)!;
         context.Verbose($"Taking the pre-restore safety backup into '{destination}'.");
         return BackupOperation.Run(new BackupRequest
         {
             DatabasePath = database,
             IncludePaths = files,
             Destination = destination,
+            Target = target,
+            S3 = request.S3,
             Type = BackupType.PreRestore,
             Name = database is null ? plan.Manifest.DatabaseName : null,
             Description = $"Before restoring backup {plan.Manifest.Id} ({plan.Manifest.CreatedUtc:u})",
             Tags = ["PreRestore"],
             LockTimeout = request.LockTimeout,
             // The safety copy of an encrypted backup's target is as sensitive: it is encrypted for the keys that opened the backup.
-            Encryption = Encryption.EncryptedBackups.IsEncrypted(plan.BackupPath) ? context.Keys : null,
+            Encryption = Encryption.EncryptedBackups.IsEncrypted(plan.BackupPath, plan.Record) ? context.Keys : null,
         }, context);
     }
 
@@ -267,7 +271,7 @@ public static class RestoreOperation
         context.Verbose($"Rolling back '{target}' from safety backup {safety.Id}.");
         using var scratch = new ScratchFolder(System.IO.Path.GetDirectoryName(target)!, "rollback");
         var sink = new ExtractingSink(scratch.File("database.db"), null);
-        ArchiveReader.Read(safety.Path, sink, context);
+        ArchiveReader.Read(safety.Path, sink, context, record: safety);
         ReplaceDatabase(sink.DatabasePath, target, safety.Manifest.DatabaseEntry?.Mode ?? "0600", lockTimeout, context);
     }
 

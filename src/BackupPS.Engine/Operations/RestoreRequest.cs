@@ -11,8 +11,10 @@ public sealed class RestoreRequest
     public string? Target { get; init; }
     /// <summary>Folder to restore files/ into (each included root as a subfolder); their original places when null.</summary>
     public string? FilesTarget { get; init; }
-    /// <summary>Where the pre-restore safety backup goes; the restored backup's folder when null.</summary>
+    /// <summary>Where the pre-restore safety backup goes (a folder or s3://...); the restored backup's destination when null.</summary>
     public string? SafetyBackupDestination { get; init; }
+    /// <summary>How to reach an s3:// SafetyBackupDestination or Path.</summary>
+    public Destinations.S3Settings? S3 { get; init; }
     /// <summary>Overwrite a target that exists but is not a SQLite database.</summary>
     public bool Force { get; init; }
     public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(30);

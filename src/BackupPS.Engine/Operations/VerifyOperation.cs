@@ -74,13 +74,13 @@ public static class VerifyOperation
         var total = record?.SizeBytes > 0 ? record.TotalSourceBytes : new FileInfo(path).Length;
         var meter = new ProgressMeter(context, "Verifying " + System.IO.Path.GetFileName(path), total) { Status = "Decompressing and hashing" };
         ArchiveContents? contents = null;
-        var encrypted = EncryptedBackups.IsEncrypted(path);
+        var encrypted = EncryptedBackups.IsEncrypted(path, record);
         try
         {
             if (encrypted && context.Keys is not { IsEmpty: false })
                 EncryptedBackups.VerifyWithoutKey(result, record, path);
             else
-                contents = ArchiveReader.Read(path, sink, context, meter.Add);
+                contents = ArchiveReader.Read(path, sink, context, meter.Add, record);
         }
         catch (BackupException ex) when (ex.Kind is BackupErrorKind.InvalidData or BackupErrorKind.NotFound or BackupErrorKind.PermissionDenied
                                          || (ex.Kind is BackupErrorKind.Security && EncryptedBackups.FileDiffersFromSidecar(record, path)))
@@ -125,7 +125,7 @@ public static class VerifyOperation
     {
         try
         {
-            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
+            using var file = BackupFiles.OpenRead(path, record);
             var size = file.Length;
             var sha = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(file)).ToLowerInvariant();
             if (size != record.SizeBytes || !string.Equals(sha, record.Sha256, StringComparison.OrdinalIgnoreCase))
@@ -133,7 +133,7 @@ public static class VerifyOperation
             else
                 result.Pass("FileChecksum", $"SHA-256 {sha} matches the sidecar: the file is as written, so the damage was there from the start.");
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or BackupException)
         {
             result.Fail("FileChecksum", $"The file cannot be read: {ex.Message}");
         }
@@ -193,7 +193,7 @@ public static class VerifyOperation
         record.Sidecar.LastVerificationPassed = result.Passed;
         try
         {
-            LocalFolderDestination.WriteSidecar(record.Path, record.Sidecar);
+            record.Destination.WriteSidecar(record, record.Sidecar);
         }
         catch (BackupException ex)
         {

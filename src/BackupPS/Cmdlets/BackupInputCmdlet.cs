@@ -5,7 +5,7 @@ using BackupPS.Engine.Operations;
 namespace BackupPS.Cmdlets;
 
 /// <summary>Cmdlets that act on backups: a DbBackup from the pipeline (InputObject) or a backup file (Path).</summary>
-public abstract class BackupInputCmdlet : DbBackupCmdlet
+public abstract class BackupInputCmdlet : DestinationCmdlet
 {
     protected const string InputObjectSet = "InputObject";
     protected const string PathSet = "Path";
@@ -19,7 +19,8 @@ public abstract class BackupInputCmdlet : DbBackupCmdlet
     [ValidateNotNullOrEmpty]
     public string[] Path { get; set; } = [];
 
-    /// <summary>Each backup named by this invocation: its record when listed (sidecar), else its resolved file path.</summary>
+    /// <summary>Each backup named by this invocation: its record when listed (sidecar), else its resolved file path or s3:// key.
+    /// A listed backup carries its destination (an S3 one with its endpoint and credentials), so it needs no -S3* again.</summary>
     protected IEnumerable<(BackupRecord? Record, string Path)> Backups()
     {
         if (ParameterSetName == InputObjectSet)
@@ -27,13 +28,23 @@ public abstract class BackupInputCmdlet : DbBackupCmdlet
             foreach (var backup in InputObject) yield return (backup.Record ?? FindRecord(backup.Path), backup.Path);
             yield break;
         }
-        foreach (var given in Path) yield return (null, ResolvePath(given));
+        foreach (var given in Path)
+        {
+            var path = ResolveLocation(given);
+            if (!BackupPS.Engine.Destinations.Destination.IsS3(path))
+            {
+                yield return (null, path);
+                continue;
+            }
+            // An s3:// key: its sidecar is read here, with the -S3* parameters; a missing one was reported by FindRecord.
+            if (FindRecord(path) is { } record) yield return (record, record.Path);
+        }
     }
 
-    private BackupRecord? FindRecord(string path)
+    protected BackupRecord? FindRecord(string path)
     {
         BackupRecord? record = null;
-        Try(() => record = BackupLocator.FromPath(path), path);
+        Try(() => record = BackupLocator.FromPath(path, S3), path);
         return record;
     }
 }

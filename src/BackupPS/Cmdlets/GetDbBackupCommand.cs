@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using BackupPS.Engine.Destinations;
 using BackupPS.Engine.Model;
 using BackupPS.Engine.Operations;
 
@@ -7,7 +6,7 @@ namespace BackupPS.Cmdlets;
 
 [Cmdlet(VerbsCommon.Get, "DbBackup")]
 [OutputType(typeof(DbBackup))]
-public sealed class GetDbBackupCommand : DbBackupCmdlet
+public sealed class GetDbBackupCommand : DestinationCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("FullName")]
@@ -51,12 +50,12 @@ public sealed class GetDbBackupCommand : DbBackupCmdlet
             After = After is null ? null : new DateTimeOffset(After.Value.ToUniversalTime()),
             Latest = Latest,
         };
-        foreach (var folder in Destination)
+        foreach (var location in Destination)
         {
-            var path = ResolvePath(folder);
+            var path = ResolveLocation(location);
             Try(() =>
             {
-                var records = new LocalFolderDestination(path).List(problem => WriteError(ErrorFor(problem, path)));
+                var records = OpenDestination(path).List(problem => WriteError(ErrorFor(problem, path)));
                 foreach (var record in query.Apply(records)) WriteObject(DbBackup.From(record));
             }, path);
         }

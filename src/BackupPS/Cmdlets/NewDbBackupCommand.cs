@@ -7,7 +7,7 @@ namespace BackupPS.Cmdlets;
 
 [Cmdlet(VerbsCommon.New, "DbBackup", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(DbBackup))]
-public sealed class NewDbBackupCommand : DbBackupCmdlet
+public sealed class NewDbBackupCommand : DestinationCmdlet
 {
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("FullName", "Path")]
@@ -101,7 +101,8 @@ public sealed class NewDbBackupCommand : DbBackupCmdlet
         {
             DatabasePath = Database is null ? null : ResolvePath(Database),
             IncludePaths = IncludePath.Select(ResolvePath).ToArray(),
-            Destination = ResolvePath(Destination),
+            Destination = ResolveLocation(Destination),
+            S3 = S3,
             Type = Type is null ? null : Enum.Parse<BackupType>(Type.Value.ToString()),
             Name = Name,
             Description = Description,
@@ -126,7 +127,8 @@ public sealed class NewDbBackupCommand : DbBackupCmdlet
             var request = new PostgresBackupRequest
             {
                 Connection = connection,
-                Destination = ResolvePath(Destination),
+                Destination = ResolveLocation(Destination),
+                S3 = S3,
                 Type = Type is null ? BackupType.Database : Enum.Parse<BackupType>(Type.Value.ToString()),
                 Name = Name,
                 Description = Description,

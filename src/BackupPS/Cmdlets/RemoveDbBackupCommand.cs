@@ -1,6 +1,5 @@
 using System.Management.Automation;
 using BackupPS.Engine;
-using BackupPS.Engine.Destinations;
 using BackupPS.Engine.Operations;
 
 namespace BackupPS.Cmdlets;
@@ -19,11 +18,11 @@ public sealed class RemoveDbBackupCommand : BackupInputCmdlet
             Try(() =>
             {
                 // -Path gives no record: find the sidecar beside the file (BackupNotFound if the file is missing).
-                var target = record ?? BackupLocator.FromPath(path) ?? throw new BackupException("NotAListedBackup", BackupErrorKind.NotFound,
+                var target = record ?? BackupLocator.FromPath(path, S3) ?? throw new BackupException("NotAListedBackup", BackupErrorKind.NotFound,
                     $"'{path}' has no sidecar, so it is not a listed BackupPS backup; Remove-DbBackup removes only those. Delete the file yourself if it should go.", path);
                 var description = $"Backup {target.Id} of '{target.DatabaseName}' ({target.Type}, {target.CreatedUtc.LocalDateTime:yyyy-MM-dd HH:mm:ss}) and its sidecar";
                 if (!(Force && !IsWhatIf) && !ShouldProcess(target.Path, "Remove " + description)) return;
-                LocalFolderDestination.Delete(target);
+                target.Destination.Delete(target);
                 WriteVerbose($"Removed '{target.Path}' and '{target.SidecarPath}'.");
             }, path);
         }

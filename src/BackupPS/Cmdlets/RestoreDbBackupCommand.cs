@@ -50,7 +50,7 @@ public sealed class RestoreDbBackupCommand : KeyedBackupInputCmdlet
         {
             var isPostgres = false;
             // An unreadable or damaged file is reported once, by the SQLite path below, as before.
-            try { isPostgres = File.Exists(path) && PostgresRestoreOperation.IsPostgresBackup(record, path); }
+            try { isPostgres = (record is not null || File.Exists(path)) && PostgresRestoreOperation.IsPostgresBackup(record, path); }
             catch (Exception ex) when (ex is BackupException or IOException or UnauthorizedAccessException) { }
             if (isPostgres)
             {
@@ -63,7 +63,8 @@ public sealed class RestoreDbBackupCommand : KeyedBackupInputCmdlet
                 Path = path,
                 Target = Target is null ? null : ResolvePath(Target),
                 FilesTarget = FilesTarget is null ? null : ResolvePath(FilesTarget),
-                SafetyBackupDestination = SafetyBackupDestination is null ? null : ResolvePath(SafetyBackupDestination),
+                SafetyBackupDestination = SafetyBackupDestination is null ? null : ResolveLocation(SafetyBackupDestination),
+                S3 = S3,
                 Force = Force,
                 LockTimeout = TimeSpan.FromSeconds(LockTimeoutSec),
             };
@@ -91,7 +92,7 @@ public sealed class RestoreDbBackupCommand : KeyedBackupInputCmdlet
         {
             var (user, password) = PostgresCmdletSupport.FromCredential(Credential);
             var request = PostgresRestoreRequest.Create(record, path, Target, user, password,
-                SafetyBackupDestination is null ? null : ResolvePath(SafetyBackupDestination), Force, Jobs, PgBinPath is null ? null : ResolvePath(PgBinPath), RestoreGlobals);
+                SafetyBackupDestination is null ? null : ResolveLocation(SafetyBackupDestination), Force, Jobs, PgBinPath is null ? null : ResolvePath(PgBinPath), RestoreGlobals, S3);
             var (plan, target) = PostgresRestoreOperation.Plan(request, Keys);
             if (!_targetsRestored.Add(plan.DatabaseTarget!))
                 throw new BackupException("MultipleBackupsForOneTarget", BackupErrorKind.InvalidArgument,

@@ -41,7 +41,7 @@ public sealed class DbBackup
         Id = record.Id,
         ShortId = BackupPS.Engine.Format.BackupNaming.ShortId(record.Id),
         Path = record.Path,
-        Destination = System.IO.Path.GetDirectoryName(record.Path)!,
+        Destination = record.Destination.Location,
         Database = record.DatabaseName,
         Engine = record.Engine,
         Type = Enum.Parse<DbBackupType>(record.Type.ToString()),
