@@ -51,7 +51,7 @@ Describe 'Backups to an S3 bucket' {
         (Get-TestS3Object $server backups 'nightly/').Key | Should -Be @($key, "$key.json")
         (Get-TestS3Object $server backups $key | Where-Object Key -eq $key).Size | Should -Be $b.SizeBytes
         Get-ObjectSha256 backups $key | Should -Be $b.Sha256
-        (Get-TestS3Upload $server backups).Count | Should -Be 0 -Because 'no unfinished multipart upload is left behind'
+        @(Get-TestS3Upload $server backups).Count | Should -Be 0 -Because 'no unfinished multipart upload is left behind'
     }
 
     It 'stores a standard archive: tar --zstd opens the uploaded object' {
@@ -125,19 +125,30 @@ Describe 'Backups to an S3 bucket' {
     }
 
     It 'takes credentials from a named profile of the shared credentials file (-S3Profile)' {
+        # In a fresh pwsh: the AWS SDK reads AWS_SHARED_CREDENTIALS_FILE once per process.
         $file = Join-Path $ws 'aws-credentials'
         Set-Content -LiteralPath $file -Value "[bpstest]`naws_access_key_id = S3RVER`naws_secret_access_key = S3RVER`nregion = us-east-1`n"
+        $child = Join-Path $ws 'profile-child.ps1'
+        Set-Content -LiteralPath $child -Value @'
+param([string] $ModulePath, [string] $Database, [string] $Endpoint)
+$ErrorActionPreference = 'Stop'
+Import-Module (Join-Path $ModulePath 'BackupPS.psd1')
+$b = New-DbBackup -Database $Database -Destination s3://backups/profile -S3Endpoint $Endpoint -S3Profile bpstest
+$listed = @(Get-DbBackup s3://backups/profile -S3Endpoint $Endpoint -S3Profile bpstest)
+"made=$($b.Id) listed=$($listed.Id -join ',')"
+'@
         $saved = $env:AWS_SHARED_CREDENTIALS_FILE
         $env:AWS_SHARED_CREDENTIALS_FILE = $file
-        try {
-            $p = New-DbBackup -Database $db -Destination s3://backups/profile -S3Endpoint $server.Endpoint -S3Profile bpstest -ErrorAction Stop
-            @(Get-DbBackup s3://backups/profile -S3Endpoint $server.Endpoint -S3Profile bpstest -ErrorAction Stop).Id | Should -Be @($p.Id)
-        }
+        try { $r = Invoke-PwshChild -ScriptPath $child -ArgumentList @((Get-BackupPSModulePath), $db, $server.Endpoint) -LogPrefix (Join-Path $ws 'profile-child') }
         finally { $env:AWS_SHARED_CREDENTIALS_FILE = $saved }
+
+        $r.ExitCode | Should -Be 0 -Because $r.Err
+        $r.Out | Should -Match 'made=([0-9a-f-]{36}) listed=\1\s*$'
+        @(Get-DbBackup s3://backups/profile @s3).Count | Should -Be 1
     }
 
     It '-S3ForcePathStyle and -S3ServerSideEncryption are accepted' {
-        $f = New-DbBackup -Database $db -Destination s3://backups/sse @s3 -S3ForcePathStyle -S3ServerSideEncryption -ErrorAction Stop
+        $f = New-DbBackup -Database $db -Destination s3://backups/sse @s3 -S3ForcePathStyle -S3ServerSideEncryption AES256 -ErrorAction Stop
         @(Get-DbBackup s3://backups/sse @s3).Id | Should -Be @($f.Id)
     }
 
@@ -384,7 +395,7 @@ New-DbBackup -Database $Database -Destination s3://slow/killed -S3Endpoint $Endp
         $child.ExitCode | Should -Be 137 -Because 'SIGKILL'
 
         @(Get-DbBackup s3://slow/killed @s3slow).Count | Should -Be 0
-        @(Get-TestS3Object $slow slow '').Key | Should -BeNullOrEmpty -Because 'neither a partial backup file nor a sidecar is an object'
+        @(Get-TestS3Object $slow slow '' | ForEach-Object Key) | Should -BeNullOrEmpty -Because 'neither a partial backup file nor a sidecar is an object'
     }
 
     It 'a backup after the kill succeeds and is listed alone' {
