@@ -15,6 +15,24 @@ The objects returned can be piped to Test-DbBackup, Restore-DbBackup and Remove-
 '@
 
     Parameters   = @{
+        S3Endpoint              = @'
+The service URL of an S3-compatible store that is not AWS, for example https://minio.local:9000 (MinIO), a Ceph RGW or Backblaze B2 endpoint. Used when a location is s3://bucket/prefix. Without it, AWS S3 in -S3Region is used. Giving an endpoint turns on path-style addressing unless -S3ForcePathStyle:$false is given.
+'@
+        S3Region                = @'
+The region of the S3 bucket, for example eu-central-1. Default: AWS_REGION or AWS_DEFAULT_REGION, else the profile's region, else us-east-1 (and us-east-1 for signing with -S3Endpoint).
+'@
+        S3Profile               = @'
+The profile in the shared AWS credentials and config files (~/.aws/credentials, ~/.aws/config) whose credentials and region to use for s3:// locations. Without -S3Profile and -S3Credential, the standard AWS chain is used: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE or the default profile, then container and instance roles.
+'@
+        S3Credential            = @'
+The access key (as user name) and secret key (as password) for s3:// locations, as a PSCredential, for example from Get-Credential. The secret is held in memory only: it is never printed, and never written to a sidecar, the audit log or a schedule. A DbBackup listed from S3 keeps its connection in memory, so piping it on needs no -S3* parameters again.
+'@
+        S3ForcePathStyle        = @'
+Addresses buckets by path (https://host/bucket/key) instead of by host name (https://bucket.host/key), as MinIO and many S3-compatible servers need. On by default when -S3Endpoint is given; -S3ForcePathStyle:$false turns it off.
+'@
+        S3ServerSideEncryption  = @'
+Asks S3 to encrypt new objects at rest: None (the bucket's default), AES256 (S3-managed keys) or aws:kms (the account's KMS key). This is the store's own encryption; -Passphrase or -Certificate encrypt the backup before it leaves the machine.
+'@
         Destination  = @'
 The folders to list. Relative paths are resolved against the current PowerShell location. Folders can also be piped, as strings or as objects with a FullName property (for example, Get-ChildItem -Directory output). Sub-folders are not searched.
 

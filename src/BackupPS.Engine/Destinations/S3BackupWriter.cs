@@ -135,7 +135,7 @@ internal sealed class S3BackupWriter : IBackupWriter
                 {
                     var response = await _destination.Client.UploadPartAsync(new UploadPartRequest
                     {
-                        BucketName = _destination.Bucket, Key = _key, UploadId = uploadId, PartNumber = number,
+                        BucketName = _destination.Bucket, Key = _key, UploadId = uploadId, PartNumber = number, UseChunkEncoding = false,
                         InputStream = new MemoryStream(buffer, 0, length, writable: false), PartSize = length,
                     }, _cancel.Token).ConfigureAwait(false);
                     return new PartETag(number, response.ETag);
@@ -162,6 +162,7 @@ internal sealed class S3BackupWriter : IBackupWriter
             {
                 var request = _destination.WithEncryption(new PutObjectRequest
                 {
+                    UseChunkEncoding = false, // whole buffers: no aws-chunked framing, which some S3-compatible stores mishandle
                     BucketName = _destination.Bucket, Key = _key, InputStream = new MemoryStream(_buffer, 0, _filled, writable: false), ContentType = "application/octet-stream",
                 });
                 _destination.Call(ct => _destination.Client.PutObjectAsync(request, ct), _key, _cancel.Token);

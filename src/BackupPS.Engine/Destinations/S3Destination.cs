@@ -154,7 +154,7 @@ public sealed class S3Destination : IBackupDestination
     {
         // A tiny object written and removed: proves the bucket exists and these credentials may write under the prefix.
         var probe = KeyOf($".backupps-probe-{Guid.NewGuid():N}");
-        Call(ct => _client.PutObjectAsync(WithEncryption(new PutObjectRequest { BucketName = Bucket, Key = probe, ContentBody = "" }), ct), probe);
+        Call(ct => _client.PutObjectAsync(WithEncryption(new PutObjectRequest { UseChunkEncoding = false, BucketName = Bucket, Key = probe, ContentBody = "" }), ct), probe);
         Call(ct => _client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = Bucket, Key = probe }, ct), probe);
     }
 
@@ -247,6 +247,7 @@ public sealed class S3Destination : IBackupDestination
     internal void PutSmallObject(string key, byte[] bytes, CancellationToken cancellation = default) =>
         Call(ct => _client.PutObjectAsync(WithEncryption(new PutObjectRequest
         {
+            UseChunkEncoding = false, // whole buffers: no aws-chunked framing, which some S3-compatible stores mishandle
             BucketName = Bucket, Key = key, InputStream = new MemoryStream(bytes, writable: false), ContentType = "application/json", AutoCloseStream = true,
         }), ct), key, cancellation);
 
