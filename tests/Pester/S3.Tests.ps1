@@ -171,6 +171,17 @@ Describe 'Verifying and restoring S3 backups' {
         $again.LastVerificationPassed | Should -BeTrue
     }
 
+    It 'Test-DbBackup -Path s3://bucket/prefix/<file> with the -S3* parameters verifies it too' {
+        $result = Test-DbBackup -Path $b.Path @s3 -ErrorAction Stop
+        $result.Passed | Should -BeTrue
+        $result.Id | Should -Be $b.Id
+    }
+
+    It 'Test-DbBackup -Path of a key that does not exist is a BackupNotFound error' {
+        $err = Get-ThrownError { Test-DbBackup -Path 's3://backups/nightly/app_20000101T000000Z_00000000.tar.zst' @s3 -ErrorAction Stop }
+        $err.FullyQualifiedErrorId | Should -BeLike '*NotFound,BackupPS.Cmdlets.TestDbBackupCommand'
+    }
+
     It 'Test-DbBackup -Quick checks the whole-file checksum of the object' {
         $result = $b | Test-DbBackup -Quick
         $result.Passed | Should -BeTrue
