@@ -258,6 +258,32 @@ Describe 'Copy-DbBackup between folders and buckets' {
         @(Get-DbBackup s3://offsite/copies @s3).Count | Should -Be 1
     }
 
+    It 'copying it again without -SkipExisting is a BackupAlreadyExists error and changes nothing' {
+        $before = Get-TestS3Object $server offsite 'copies/' | ForEach-Object { "$($_.Key) $(Get-Sha256 $_.Path)" }
+        $err = Get-ThrownError { $local | Copy-DbBackup -Destination s3://offsite/copies @s3 -ErrorAction Stop }
+        $err.FullyQualifiedErrorId | Should -BeLike 'BackupAlreadyExists,BackupPS.Cmdlets.CopyDbBackupCommand'
+        Get-TestS3Object $server offsite 'copies/' | ForEach-Object { "$($_.Key) $(Get-Sha256 $_.Path)" } | Should -Be $before
+    }
+
+    It 'a copy of an object damaged on the server fails (CopyChecksumMismatch) and is not listed at the destination' {
+        $d = New-DbBackup -Database $db -Destination s3://backups/damaged-copy @s3 -ErrorAction Stop
+        $object = (Get-TestS3Object $server backups (Get-KeyOf $d.Path 'backups'))[0].Path
+        $bytes = [IO.File]::ReadAllBytes($object)
+        $bytes[100] = $bytes[100] -bxor 0x01
+        [IO.File]::WriteAllBytes($object, $bytes)
+        $target = Join-Path $ws 'damaged-copy'
+
+        $err = Get-ThrownError { $d | Copy-DbBackup -Destination $target -ErrorAction Stop }
+        $err.FullyQualifiedErrorId | Should -BeLike 'CopyChecksumMismatch,BackupPS.Cmdlets.CopyDbBackupCommand'
+        @(Get-DbBackup $target -ErrorAction SilentlyContinue).Count | Should -Be 0
+        @(Get-ChildItem -LiteralPath $target -Force -ErrorAction Ignore | Where-Object Name -like '*.tar*').Count | Should -Be 0
+
+        $err = Get-ThrownError { $d | Copy-DbBackup -Destination s3://other/damaged @s3 -ErrorAction Stop }
+        $err.FullyQualifiedErrorId | Should -BeLike 'CopyChecksumMismatch,*'
+        @(Get-TestS3Object $server other 'damaged/').Count | Should -Be 0
+        @(Get-TestS3Upload $server other).Count | Should -Be 0 -Because 'the failed multipart upload is aborted'
+    }
+
     It 'copies an S3 backup to a local folder: a listed local backup with the same bytes' {
         $target = Join-Path $ws 'from-s3'
         $copy = Get-DbBackup s3://backups/nightly -Id $b.Id @s3 | Copy-DbBackup -Destination $target -ErrorAction Stop
