@@ -13,7 +13,7 @@ internal static class S3Errors
 {
     public static bool IsTransient(Exception ex) => ex switch
     {
-        AmazonServiceException s => (int)s.StatusCode >= 500 || s.StatusCode == (HttpStatusCode)429
+        AmazonServiceException s => ((int)s.StatusCode >= 500 && s.StatusCode != HttpStatusCode.NotImplemented) || s.StatusCode == (HttpStatusCode)429
                                     || s.ErrorCode is "SlowDown" or "Throttling" or "ThrottlingException" or "RequestTimeout" or "InternalError" or "ServiceUnavailable"
                                     || (s.StatusCode == 0 && s.InnerException is not null && IsTransient(s.InnerException)),
         HttpRequestException or IOException or System.Net.Sockets.SocketException or TimeoutException => true,

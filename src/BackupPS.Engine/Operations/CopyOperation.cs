@@ -20,18 +20,15 @@ public static class CopyOperation
         if (destination.PathOf(fileName) == source.Path)
             throw new BackupException("CopyOntoItself", BackupErrorKind.InvalidArgument,
                 $"'{source.Path}' is already in {destination.Location}: a backup cannot be copied onto itself.", source.Path);
-        if (skipExisting || destination.Exists)
+        var existing = destination.Exists ? destination.List().FirstOrDefault(r => r.Id == source.Id) : null;
+        if (existing is not null && skipExisting)
         {
-            var existing = destination.Exists ? destination.List().FirstOrDefault(r => r.Id == source.Id) : null;
-            if (existing is not null && skipExisting)
-            {
-                context.Verbose($"Backup {source.Id} is already in {destination.Location} ('{existing.Path}'): skipped (-SkipExisting).");
-                return null;
-            }
-            if (existing is not null)
-                throw new BackupException("BackupAlreadyExists", BackupErrorKind.InvalidArgument,
-                    $"Backup {source.Id} is already in {destination.Location} ('{existing.Path}'). Use -SkipExisting to skip backups that are there.", existing.Path);
+            context.Verbose($"Backup {source.Id} is already in {destination.Location} ('{existing.Path}'): skipped (-SkipExisting).");
+            return null;
         }
+        if (existing is not null)
+            throw new BackupException("BackupAlreadyExists", BackupErrorKind.InvalidArgument,
+                $"Backup {source.Id} is already in {destination.Location} ('{existing.Path}'). Use -SkipExisting to skip backups that are there.", existing.Path);
         destination.EnsureWritable();
         destination.CleanStale(context);
         var clock = Stopwatch.StartNew();
