@@ -171,7 +171,7 @@ Describe 'Verifying and restoring S3 backups' {
         $again.LastVerificationPassed | Should -BeTrue
     }
 
-    It 'Test-DbBackup -Path s3://bucket/prefix/<file> with the -S3* parameters verifies it too' {
+    It 'Test-DbBackup -Path s3://bucket/prefix/(backup file) with the -S3* parameters verifies it too' {
         $result = Test-DbBackup -Path $b.Path @s3 -ErrorAction Stop
         $result.Passed | Should -BeTrue
         $result.Id | Should -Be $b.Id
