@@ -9,6 +9,8 @@
 //      that is listed and downloadable; an object being uploaded is visible before it is complete].
 //   3. aws-chunked request bodies (x-amz-content-sha256: STREAMING-..., sent by the AWS SDKs for streamed uploads)
 //      are decoded [s3rver stores the chunk framing and signatures as part of the object].
+//   5. AbortMultipartUpload (DELETE ?uploadId=) removes the upload's parts [s3rver: 405 MethodNotAllowed, parts stay]
+//      and ListMultipartUploads (GET /bucket?uploads) lists unfinished uploads [s3rver: 501 NotImplemented].
 //   4. ListObjectsV2 continuation tokens work on Node >= 17 [s3rver encrypts them with DES, which OpenSSL 3 only has
 //      in its legacy provider: every truncated listing (> max-keys objects) fails with 500 InternalError]; the
 //      harness starts node with --openssl-legacy-provider, and this script refuses to start without it.
@@ -205,6 +207,48 @@ function verifySignatureV4(ctx) {
   }
 }
 
+// ---- 5. multipart upload management ----------------------------------------------------------------------------
+function uploadsFolder(store, bucket) { return store.getResourcePath(bucket, undefined, 'uploads'); }
+function escapeXml(v) { return String(v).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'); }
+async function multipartManagement(ctx) {
+  const parts = ctx.path.split('/');
+  const bucket = decodeURIComponent(parts[1] || '');
+  if (!bucket) return false;
+  const store = ctx.app.store;
+  if (ctx.method === 'DELETE' && 'uploadId' in ctx.query && parts.length > 2) {
+    if (!(await store.getBucket(bucket))) throw new S3Error('NoSuchBucket', 'The specified bucket does not exist', { BucketName: bucket });
+    const dir = path.join(uploadsFolder(store, bucket), path.basename(String(ctx.query.uploadId)));
+    if (!fs.existsSync(dir)) throw new S3Error('NoSuchUpload', 'The specified upload does not exist.', { UploadId: ctx.query.uploadId });
+    fs.rmSync(dir, { recursive: true, force: true });
+    ctx.status = 204;
+    return true;
+  }
+  if (ctx.method === 'GET' && 'uploads' in ctx.query && (parts.length === 2 || (parts.length === 3 && parts[2] === ''))) {
+    if (!(await store.getBucket(bucket))) throw new S3Error('NoSuchBucket', 'The specified bucket does not exist', { BucketName: bucket });
+    const prefix = String(ctx.query.prefix || '');
+    const root = uploadsFolder(store, bucket);
+    const uploads = [];
+    for (const id of fs.existsSync(root) ? fs.readdirSync(root) : []) {
+      const keyFile = path.join(root, id, 'key');
+      if (!fs.existsSync(keyFile)) continue;
+      const key = fs.readFileSync(keyFile, 'utf8');
+      if (!key.startsWith(prefix)) continue;
+      uploads.push({ id, key, initiated: fs.statSync(path.join(root, id)).mtime });
+    }
+    uploads.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    ctx.type = 'application/xml';
+    ctx.body = '<?xml version="1.0" encoding="UTF-8"?>\n<ListMultipartUploadsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">' +
+      `<Bucket>${escapeXml(bucket)}</Bucket><KeyMarker></KeyMarker><UploadIdMarker></UploadIdMarker><Prefix>${escapeXml(prefix)}</Prefix>` +
+      `<MaxUploads>1000</MaxUploads><IsTruncated>false</IsTruncated>` +
+      uploads.map(u => `<Upload><Key>${escapeXml(u.key)}</Key><UploadId>${u.id}</UploadId>` +
+        '<Initiator><ID>S3RVER</ID><DisplayName>S3rver</DisplayName></Initiator><Owner><ID>S3RVER</ID><DisplayName>S3rver</DisplayName></Owner>' +
+        `<StorageClass>STANDARD</StorageClass><Initiated>${u.initiated.toISOString()}</Initiated></Upload>`).join('') +
+      '</ListMultipartUploadsResult>';
+    return true;
+  }
+  return false;
+}
+
 async function s3Compatibility(ctx, next) {
   const authorization = ctx.get('authorization');
   if (authorization.startsWith('AWS4-HMAC-SHA256')) {
@@ -234,6 +278,7 @@ async function s3Compatibility(ctx, next) {
     original.pipe(decoder);
     ctx.req = decoder;
   }
+  if (await multipartManagement(ctx)) return;
   await next();
 }
 
