@@ -342,7 +342,7 @@ Describe 'Removing S3 backups' {
         $made = foreach ($i in 1..3) { New-DbBackup -Database $db -Destination s3://backups/retention @s3 -ErrorAction Stop; Start-Sleep -Milliseconds 20 }
         $newest = $made | Sort-Object CreatedUtc | Select-Object -Last 1
 
-        Remove-DbBackup -Destination s3://backups/retention -KeepLast 1 @s3 -Force -ErrorAction Stop
+        Remove-DbBackup -Destination s3://backups/retention -KeepLast 1 @s3 -Force -ErrorAction Stop | Out-Null
 
         @(Get-DbBackup s3://backups/retention @s3).Id | Should -Be @($newest.Id)
         (Get-TestS3Object $server backups 'retention/').Key | Should -Be @((Get-KeyOf $newest.Path 'backups'), "$(Get-KeyOf $newest.Path 'backups').json")
