@@ -88,6 +88,8 @@ Lists the newest backup in the MinIO bucket, copies it to a local folder (its SH
         'Get-DbBackup'
         'New-DbBackup'
         'Remove-DbBackup'
+        'Test-DbBackup'
+        'Restore-DbBackup'
         'about_BackupPS'
     )
 }

@@ -138,6 +138,7 @@ Each folder from Get-ChildItem binds to -Destination by its FullName property. -
         'Test-DbBackup'
         'Restore-DbBackup'
         'Remove-DbBackup'
+        'Copy-DbBackup'
         'about_BackupPS'
     )
 }

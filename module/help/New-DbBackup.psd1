@@ -271,6 +271,7 @@ A Files backup holds no database. -Name sets the name used in the file name and 
         'Test-DbBackup'
         'Restore-DbBackup'
         'Remove-DbBackup'
+        'Copy-DbBackup'
         'about_BackupPS'
     )
 }

@@ -105,6 +105,7 @@ Removes the backup and its sidecar. A file without a sidecar would be refused wi
         'New-DbBackup'
         'Test-DbBackup'
         'Restore-DbBackup'
+        'Copy-DbBackup'
         'about_BackupPS'
     )
 }

@@ -210,6 +210,7 @@ catch {
         'Test-DbBackup'
         'New-DbBackup'
         'Remove-DbBackup'
+        'Copy-DbBackup'
         'about_BackupPS'
     )
 }

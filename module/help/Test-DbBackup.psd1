@@ -163,6 +163,7 @@ if ($results | Where-Object { -not $_.Passed }) { exit 1 }
         'New-DbBackup'
         'Restore-DbBackup'
         'Remove-DbBackup'
+        'Copy-DbBackup'
         'about_BackupPS'
     )
 }

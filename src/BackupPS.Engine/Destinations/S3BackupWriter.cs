@@ -55,6 +55,7 @@ internal sealed class S3BackupWriter : IBackupWriter
 
     private sealed class UploadStream : Compression.ForwardOnlyStream
     {
+        private const int MaxParts = 10_000; // S3's limit per multipart upload
         private readonly S3Destination _destination;
         private readonly string _key;
         private readonly int _partSize;
@@ -103,6 +104,9 @@ internal sealed class S3BackupWriter : IBackupWriter
         private void SubmitPart()
         {
             ThrowIfAPartFailed();
+            if (_parts.Count >= MaxParts)
+                throw new BackupException("S3BackupTooLarge", BackupErrorKind.WriteError,
+                    $"s3://{_destination.Bucket}/{_key} would need more than {MaxParts} parts of {_partSize >> 20} MiB, the S3 limit; nothing was kept.", $"s3://{_destination.Bucket}/{_key}");
             if (_uploadId is null)
             {
                 var request = new InitiateMultipartUploadRequest { BucketName = _destination.Bucket, Key = _key, ContentType = "application/octet-stream" };

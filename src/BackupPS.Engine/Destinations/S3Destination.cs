@@ -74,7 +74,7 @@ public sealed class S3Destination : IBackupDestination
             ForcePathStyle = settings.ForcePathStyle ?? settings.Endpoint is not null,
             MaxErrorRetry = 5,
             RetryMode = RequestRetryMode.Standard,
-            Timeout = TimeSpan.FromMinutes(2),
+            Timeout = TimeSpan.FromMinutes(10), // one 16 MiB part over a slow uplink
             // S3-compatible stores often lack the newer trailing checksums (aws-chunked): only when an API requires them.
             RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
             ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,

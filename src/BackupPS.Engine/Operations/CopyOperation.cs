@@ -27,7 +27,7 @@ public static class CopyOperation
             return null;
         }
         if (existing is not null)
-            throw new BackupException("BackupAlreadyExists", BackupErrorKind.InvalidArgument,
+            throw new BackupException("BackupAlreadyExists", BackupErrorKind.WriteError,
                 $"Backup {source.Id} is already in {destination.Location} ('{existing.Path}'). Use -SkipExisting to skip backups that are there.", existing.Path);
         destination.EnsureWritable();
         destination.CleanStale(context);
