@@ -435,6 +435,33 @@ New-DbBackup -Database $Database -Destination s3://slow/killed -S3Endpoint $Endp
         @(Get-TestS3Object $slow slow '' | ForEach-Object Key) | Should -BeNullOrEmpty -Because 'neither a partial backup file nor a sidecar is an object'
     }
 
+    It 'kill -9 during Copy-DbBackup to S3: nothing is listed at the destination, the source is intact' {
+        $source = New-DbBackup -Database $big -Destination (Join-Path $ws 'big-backups') -Compression None -ErrorAction Stop
+        $copyScript = Join-Path $ws 'copy-child.ps1'
+        Set-Content -LiteralPath $copyScript -Value @'
+param([string] $ModulePath, [string] $BackupPath, [string] $Endpoint)
+$ErrorActionPreference = 'Stop'
+Import-Module (Join-Path $ModulePath 'BackupPS.psd1')
+$cred = [pscredential]::new('S3RVER', (ConvertTo-SecureString 'S3RVER' -AsPlainText -Force))
+Copy-DbBackup -Path $BackupPath -Destination s3://slow/copykill -S3Endpoint $Endpoint -S3Credential $cred | Out-Null
+'finished'
+'@
+        $child = Start-PwshChild -ScriptPath $copyScript -ArgumentList @((Get-BackupPSModulePath), $source.Path, $slow.Endpoint) -LogPrefix (Join-Path $ws 'copy-child')
+        try {
+            Wait-Until -TimeoutSec 120 -Because 'the copy''s upload started' -Condition {
+                $child.HasExited -or
+                    @(Get-TestS3Upload $slow slow | Where-Object { $_.Parts -ge 1 -and $_.Key -like 'copykill/*' }).Count -gt 0 -or
+                    @(Get-TestS3PendingPut $slow slow).Count -gt 0
+            }
+            $child.HasExited | Should -BeFalse -Because "the copy must still run when it is killed (child output: $(Get-Content -Raw (Join-Path $ws 'copy-child.err') -ErrorAction Ignore))"
+        }
+        finally { Stop-ChildProcess $child }
+
+        @(Get-DbBackup s3://slow/copykill @s3slow).Count | Should -Be 0
+        @(Get-TestS3Object $slow slow 'copykill/').Count | Should -Be 0
+        ($source | Test-DbBackup -Quick).Passed | Should -BeTrue
+    }
+
     It 'a backup after the kill succeeds and is listed alone' {
         $after = New-DbBackup -Database $db -Destination s3://slow/killed @s3slow -ErrorAction Stop
         @(Get-DbBackup s3://slow/killed @s3slow).Id | Should -Be @($after.Id)
