@@ -26,6 +26,10 @@ BeforeAll {
         if (-not $o) { throw "No object s3://$Bucket/$Key" }
         Get-Sha256 $o.Path
     }
+    # A child's error output without ANSI colours and control characters (they break the JUnit XML report).
+    function Get-ChildOutput([string] $Path) {
+        ((Get-Content -Raw -LiteralPath $Path -ErrorAction Ignore) ?? '') -replace '\x1b\[[0-9;]*[A-Za-z]', '' -replace '[\x00-\x08\x0B\x0C\x0E-\x1F]', ''
+    }
     # The key of a backup's file from its s3://bucket/key path.
     function Get-KeyOf([string] $S3Path, [string] $Bucket) {
         $S3Path | Should -BeLike "s3://$Bucket/*"
@@ -424,7 +428,7 @@ New-DbBackup -Database $Database -Destination s3://slow/killed -S3Endpoint $Endp
                     @(Get-TestS3Upload $slow slow | Where-Object Parts -ge 1).Count -gt 0 -or
                     @(Get-TestS3PendingPut $slow slow).Count -gt 0
             }
-            $child.HasExited | Should -BeFalse -Because "the upload must still run when it is killed (child output: $(Get-Content -Raw (Join-Path $ws 'upload-child.err') -ErrorAction Ignore))"
+            $child.HasExited | Should -BeFalse -Because "the upload must still run when it is killed (child output: $(Get-ChildOutput (Join-Path $ws 'upload-child.err')))"
             Start-Sleep -Milliseconds 300
             $child.HasExited | Should -BeFalse
         }
@@ -453,7 +457,7 @@ Copy-DbBackup -Path $BackupPath -Destination s3://slow/copykill -S3Endpoint $End
                     @(Get-TestS3Upload $slow slow | Where-Object { $_.Parts -ge 1 -and $_.Key -like 'copykill/*' }).Count -gt 0 -or
                     @(Get-TestS3PendingPut $slow slow).Count -gt 0
             }
-            $child.HasExited | Should -BeFalse -Because "the copy must still run when it is killed (child output: $(Get-Content -Raw (Join-Path $ws 'copy-child.err') -ErrorAction Ignore))"
+            $child.HasExited | Should -BeFalse -Because "the copy must still run when it is killed (child output: $(Get-ChildOutput (Join-Path $ws 'copy-child.err')))"
         }
         finally { Stop-ChildProcess $child }
 

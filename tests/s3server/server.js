@@ -258,6 +258,7 @@ async function s3Compatibility(ctx, next) {
   }
   if (options.rate > 0 && ctx.req.method === 'PUT') {
     const throttle = new Throttle(options.rate);
+    throttle.on('error', () => {}); // a client cut off mid-body: s3rver's part upload has no error handler of its own
     const original = ctx.req;
     original.on('error', err => throttle.destroy(err));
     original.on('close', () => { if (!original.complete) throttle.destroy(new Error('request closed before its end')); });
@@ -270,6 +271,7 @@ async function s3Compatibility(ctx, next) {
   const payload = ctx.get('x-amz-content-sha256');
   if (payload.startsWith('STREAMING-')) {
     const decoder = new AwsChunkedDecoder();
+    decoder.on('error', () => {}); // as above: the consumer sees the body end early, the server keeps running
     const original = ctx.req;
     original.on('error', err => decoder.destroy(err));
     original.on('aborted', () => decoder.destroy(new Error('request aborted')));
@@ -281,6 +283,10 @@ async function s3Compatibility(ctx, next) {
   if (await multipartManagement(ctx)) return;
   await next();
 }
+
+// A test server must outlive a client killed mid-request: log what would otherwise end the process.
+process.on('uncaughtException', err => { process.stderr.write(`uncaught: ${err && err.stack || err}\n`); });
+process.on('unhandledRejection', err => { process.stderr.write(`unhandled rejection: ${err && err.stack || err}\n`); });
 
 const server = new S3rver({
   address: '127.0.0.1',
