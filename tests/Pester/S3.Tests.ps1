@@ -110,6 +110,12 @@ Describe 'Backups to an S3 bucket' {
         @(Get-DbBackup s3://backups/nightly/deeper @s3).Count | Should -Be 1
     }
 
+    It 'a prefix with nothing under it lists nothing, without an error (S3 has no folders to be missing)' {
+        $out = @(Get-DbBackup s3://backups/never-used @s3 -ErrorVariable errs -ErrorAction SilentlyContinue)
+        $out.Count | Should -Be 0
+        $errs.Count | Should -Be 0
+    }
+
     It 'a bucket without a prefix is a destination too' {
         $root = New-DbBackup -Database $db -Destination s3://other @s3 -ErrorAction Stop
         $root.Path | Should -BeLike 's3://other/app_*.tar.zst'
