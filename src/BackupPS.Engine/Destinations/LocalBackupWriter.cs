@@ -41,7 +41,9 @@ internal sealed class LocalBackupWriter : IBackupWriter
 
     public void Dispose()
     {
-        _file?.Dispose();
+        // Aborting: bytes still buffered may not fit (disk full) — they are discarded with the file anyway.
+        try { _file?.Dispose(); }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { }
         _file = null;
         if (_completed) return;
         FileSystemSecurity.DeleteQuietly(_partialPath);
