@@ -96,6 +96,13 @@ function Invoke-Test {
         } else { $xunit.Failed += 1; Write-Host "xunit ($codec) produced no results (build failure?)" }
     }
 
+    # The S3 tests' local server (tests/s3server): its pinned npm packages, once (.ci/run does the same).
+    $s3server = Join-Path $Root 'tests/s3server'
+    if (-not (Test-Path (Join-Path $s3server 'node_modules')) -and (Get-Command npm -ErrorAction Ignore)) {
+        Write-Host '== npm ci (tests/s3server)'
+        & npm ci --prefix $s3server --no-audit --no-fund | Out-Host
+    }
+
     Write-Host '== Pester (built module in a fresh pwsh)'
     $pesterJson = Join-Path $results 'pester.json'
     $runner = Join-Path $Root 'build/Invoke-PesterTests.ps1'
