@@ -7,7 +7,7 @@ Remove-DbBackup deletes backups listed by Get-DbBackup: first the sidecar (<back
 
 It removes only listed BackupPS backups, that is, files with a sidecar beside them. A file given by -Path that has no sidecar is refused with the error NotAListedBackup, so a mistyped path or a wildcard gone wrong cannot delete an arbitrary file; delete such files yourself if they should go.
 
-Removing a backup cannot be undone, so Remove-DbBackup asks for confirmation for each backup (its ConfirmImpact is High) unless -Force or -Confirm:$false is given. It returns nothing; use -Verbose to see each file removed.
+Removing a backup cannot be undone, so Remove-DbBackup asks for confirmation for each backup (its ConfirmImpact is High) unless -Force or -Confirm:$false is given. With -InputObject or -Path it returns nothing; use -Verbose to see each file removed.
 
 The usual way to prune backups is a retention policy: -Destination with one or more of -KeepLast, -KeepHourly, -KeepDaily, -KeepWeekly, -KeepMonthly, -KeepYearly, -KeepWithin and -OlderThan (the Policy parameter set). You can also list backups newest first with Get-DbBackup and skip the ones to keep with Select-Object -Skip, or select old ones with Get-DbBackup -Before.
 
