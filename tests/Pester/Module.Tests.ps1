@@ -35,13 +35,13 @@ Describe 'The BackupPS module' {
         @{ Name = 'Get-DbBackup'; Type = 'BackupPS.DbBackup' }
         @{ Name = 'Test-DbBackup'; Type = 'BackupPS.DbBackupTestResult' }
         @{ Name = 'Restore-DbBackup'; Type = 'BackupPS.DbRestoreResult' }
-        @{ Name = 'Remove-DbBackup'; Type = 'System.Void' }
+        @{ Name = 'Remove-DbBackup'; Type = @('BackupPS.DbBackupRetentionDecision', 'System.Void') } # Void for -InputObject/-Path, decisions for -Destination (Policy)
         @{ Name = 'Get-DbHealth'; Type = 'BackupPS.DbHealth' }
         @{ Name = 'Get-DbBackupStorage'; Type = 'BackupPS.DbBackupStorage' }
     ) {
         $outputTypes = @((Get-Command $Name).OutputType)
-        $outputTypes.Count | Should -Be 1
-        $outputTypes[0].Name | Should -Be $Type
+        $outputTypes.Count | Should -Be @($Type).Count
+        @($outputTypes.Name | Sort-Object) | Should -Be @($Type | Sort-Object)
     }
 
     It '<Name> has ConfirmImpact <Impact> and supports -WhatIf: <WhatIf>' -ForEach @(
@@ -118,6 +118,12 @@ Describe 'The BackupPS module' {
             $result = $backup | Test-DbBackup
             ($result | Out-String -Width 200) | Should -Match 'Database\s+Created\s+Passed'
             ($result.Checks | Out-String -Width 200) | Should -Match 'IntegrityCheck\s+Passed'
+        }
+
+        It 'shows Database, Created, Type, Action, Removed, Size and Reason for a retention decision' {
+            $text = Remove-DbBackup -Destination (Join-Path $ws 'format-backups') -KeepLast 1 -WhatIf | Out-String -Width 200
+            $text | Should -Match 'Database\s+Created\s+Type\s+Action\s+Removed\s+Size\s+Reason'
+            $text | Should -Match 'Keep\s+False\s+.*KeepLast \(1 of 1\)'
         }
 
         It 'shows the Target and SafetyBackup of a restore result' {

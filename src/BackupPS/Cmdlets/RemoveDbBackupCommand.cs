@@ -1,18 +1,79 @@
 using System.Management.Automation;
 using BackupPS.Engine;
+using BackupPS.Engine.Destinations;
+using BackupPS.Engine.Model;
 using BackupPS.Engine.Operations;
+using BackupPS.Engine.Retention;
 
 namespace BackupPS.Cmdlets;
 
 [Cmdlet(VerbsCommon.Remove, "DbBackup", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = InputObjectSet)]
-[OutputType(typeof(void))]
+[OutputType(typeof(void), ParameterSetName = [InputObjectSet, PathSet])]
+[OutputType(typeof(DbBackupRetentionDecision), ParameterSetName = [PolicySet])]
 public sealed class RemoveDbBackupCommand : BackupInputCmdlet
 {
+    private const string PolicySet = "Policy";
+
+    /// <summary>No prompt (all sets). In the Policy set it does NOT lift the safety rules: that is -AllowRemoveLastVerified.</summary>
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    [Parameter(Mandatory = true, ParameterSetName = PolicySet)]
+    [ValidateNotNullOrEmpty]
+    public string Destination { get; set; } = "";
+
+    [Parameter(ParameterSetName = PolicySet)]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string[]? DatabaseName { get; set; }
+
+    [Parameter(ParameterSetName = PolicySet)]
+    [ValidateNotNullOrEmpty]
+    public DbBackupType[]? Type { get; set; }
+
+    [Parameter(ParameterSetName = PolicySet)]
+    [ValidateRange(1, int.MaxValue)]
+    public int? KeepLast { get; set; }
+
+    [Parameter(ParameterSetName = PolicySet)]
+    [ValidateRange(1, int.MaxValue)]
+    public int? KeepHourly { get; set; }
+
+    [Parameter(ParameterSetName = PolicySet)]
+    [ValidateRange(1, int.MaxValue)]
+    public int? KeepDaily { get; set; }
+
+    [Parameter(ParameterSetName = PolicySet)]
+    [ValidateRange(1, int.MaxValue)]
+    public int? KeepWeekly { get; set; }
+
+    [Parameter(ParameterSetName = PolicySet)]
+    [ValidateRange(1, int.MaxValue)]
+    public int? KeepMonthly { get; set; }
+
+    [Parameter(ParameterSetName = PolicySet)]
+    [ValidateRange(1, int.MaxValue)]
+    public int? KeepYearly { get; set; }
+
+    [Parameter(ParameterSetName = PolicySet)]
+    public TimeSpan? KeepWithin { get; set; }
+
+    [Parameter(ParameterSetName = PolicySet)]
+    public TimeSpan? OlderThan { get; set; }
+
+    [Parameter(ParameterSetName = PolicySet)]
+    public SwitchParameter Utc { get; set; }
+
+    [Parameter(ParameterSetName = PolicySet)]
+    public SwitchParameter AllowRemoveLastVerified { get; set; }
+
     protected override void ProcessRecord()
     {
+        if (ParameterSetName == PolicySet)
+        {
+            ApplyPolicy();
+            return;
+        }
         foreach (var (record, path) in Backups())
         {
             Try(() =>
@@ -26,5 +87,55 @@ public sealed class RemoveDbBackupCommand : BackupInputCmdlet
                 WriteVerbose($"Removed '{target.Path}' and '{target.SidecarPath}'.");
             }, path);
         }
+    }
+
+    /// <summary>The Policy set: the engine plans, the user confirms each removal here (ShouldProcess), the engine removes.</summary>
+    private void ApplyPolicy()
+    {
+        var path = ResolveLocation(Destination);
+        var policy = new RetentionPolicy
+        {
+            KeepLast = KeepLast,
+            KeepHourly = KeepHourly,
+            KeepDaily = KeepDaily,
+            KeepWeekly = KeepWeekly,
+            KeepMonthly = KeepMonthly,
+            KeepYearly = KeepYearly,
+            KeepWithin = KeepWithin,
+            OlderThan = OlderThan,
+            TimeZone = Utc ? TimeZoneInfo.Utc : TimeZoneInfo.Local,
+            DatabaseNames = DatabaseName,
+            Types = Type?.Select(t => Enum.Parse<BackupType>(t.ToString())).ToArray(),
+            AllowRemoveLastVerified = AllowRemoveLastVerified,
+        };
+        RetentionOperation? operation = null;
+        Try(() => operation = new RetentionOperation(OpenDestination(Destination)), path);
+        if (operation is null) return;
+        RetentionPlan? plan = null;
+        Try(() => plan = RunEngine(ctx => operation.Plan(policy, DateTimeOffset.UtcNow, ctx)), path);
+        if (plan is null) return;
+        foreach (var problem in plan.Problems) WriteError(ErrorFor(problem, path));
+
+        var approved = new List<RetentionDecision>();
+        foreach (var decision in plan.Removals)
+        {
+            var b = decision.Backup;
+            var action = $"Remove backup {b.Id} of '{b.DatabaseName}' ({b.Type}, {b.CreatedUtc.LocalDateTime:yyyy-MM-dd HH:mm:ss}) and its sidecar: {decision.Reason}";
+            if ((Force && !IsWhatIf) || ShouldProcess(b.Path, action)) approved.Add(decision);
+        }
+
+        var removed = new HashSet<RetentionDecision>(ReferenceEqualityComparer.Instance);
+        if (approved.Count > 0)
+        {
+            IReadOnlyList<RetentionRemoval> results = [];
+            Try(() => results = RunEngine(ctx => operation.Remove(approved, ctx)), path);
+            foreach (var result in results)
+            {
+                if (result.Removed) removed.Add(result.Decision);
+                else if (result.Error is not null) WriteError(ErrorFor(result.Error, result.Decision.Backup.Path));
+            }
+        }
+        foreach (var decision in plan.Decisions)
+            WriteObject(DbBackupRetentionDecision.From(decision, removed.Contains(decision)));
     }
 }
