@@ -22,8 +22,8 @@ Describe 'The BackupPS module' {
         $module.Version | Should -Be ([version](Import-PowerShellDataFile (Join-Path $module.ModuleBase 'BackupPS.psd1')).ModuleVersion)
     }
 
-    It 'exports exactly the five cmdlets, and nothing else' {
-        (Get-Command -Module BackupPS).Name | Sort-Object | Should -Be @('Get-DbBackup', 'New-DbBackup', 'Remove-DbBackup', 'Restore-DbBackup', 'Test-DbBackup')
+    It 'exports exactly its cmdlets, and nothing else' {
+        (Get-Command -Module BackupPS).Name | Sort-Object | Should -Be @('Get-DbBackup', 'Import-DbBackup', 'New-DbBackup', 'Remove-DbBackup', 'Restore-DbBackup', 'Test-DbBackup')
         (Get-Command -Module BackupPS).CommandType | Sort-Object -Unique | Should -Be 'Cmdlet'
         $module.ExportedFunctions.Count | Should -Be 0
         $module.ExportedAliases.Count | Should -Be 0
