@@ -482,7 +482,7 @@ internal static class GzipTrailer
         var isize = BitConverter.ToUInt32(trailer);
         // ISIZE is the last member's length mod 2^32; with one member (gzip, most scripts) it must match the whole output.
         if (isize != (uint)(decompressedLength & 0xFFFFFFFF) && !HasSeveralMembers(file))
-            throw ImportOperation.CheckFailed(path, $"its gzip stream is truncated or damaged (the trailer says {isize} bytes mod 2^32, {decompressedLength} were decompressed)");
+            throw ImportOperation.CheckFailed(path, $"its gzip stream is truncated or damaged (its last 4 bytes are not the length of the {decompressedLength} bytes it decompresses to, as a complete gzip file's are)");
     }
 
     private static bool HasSeveralMembers(FileStream file)
