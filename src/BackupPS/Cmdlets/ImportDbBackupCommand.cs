@@ -92,7 +92,7 @@ public sealed class ImportDbBackupCommand : DbBackupCmdlet
                         var detection = ImportOperation.Detect(file);
                         var name = DatabaseName ?? ImportOperation.DatabaseNameFor(System.IO.Path.GetFileName(file));
                         var created = request.Created ?? new DateTimeOffset(File.GetLastWriteTimeUtc(file), TimeSpan.Zero);
-                        ShouldProcess($"{file} ({detection.Description}) as a backup of '{name}' created {created.LocalDateTime:yyyy-MM-dd HH:mm:ss} -> {destination}", "Import");
+                        ShouldProcess($"{file}: a {detection.Description}, as a backup of '{name}' created {created.LocalDateTime:yyyy-MM-dd HH:mm:ss}, into {destination}", "Import");
                         return;
                     }
                     if (!ShouldProcess($"{file} -> {destination}", "Import")) return;
