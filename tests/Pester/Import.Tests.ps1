@@ -143,6 +143,13 @@ Describe 'Import-DbBackup of several files' {
         ($b | Test-DbBackup).Passed | Should -BeTrue
     }
 
+    It 'takes a file whose name holds wildcard characters literally' {
+        $dest = Join-Path $ws 'brackets'
+        Copy-Item "$old/app-2024-05-01.db.gz" "$ws/app[1].db.gz"
+        (Import-DbBackup "$ws/app[1].db.gz" -Destination $dest).Database | Should -Be 'app_1_'
+        Remove-Item -LiteralPath "$ws/app[1].db.gz"
+    }
+
     It 'shows what it would import with -WhatIf and writes nothing' {
         $dest = Join-Path $ws 'whatif'
         $out = Import-DbBackup "$old/app-2024-05-01.db.gz" -Destination $dest -WhatIf

@@ -116,6 +116,8 @@ public sealed class ImportDbBackupCommand : DbBackupCmdlet
         {
             files = [];
         }
+        // A file whose name holds wildcard characters ("app[1].db.gz") is taken literally when it exists.
+        if (files.Count == 0 && File.Exists(ResolvePath(pattern))) files = [ResolvePath(pattern)];
         if (files.Count == 0)
             WriteError(ErrorFor(new BackupException("ImportFileNotFound", BackupErrorKind.NotFound, $"No file matches '{pattern}'.", pattern), pattern));
         return files;
