@@ -116,6 +116,7 @@ Shows what each file is (for example "pg_dump custom-format dump"), the database
         'Get-DbBackup'
         'Test-DbBackup'
         'Restore-DbBackup'
+        'Remove-DbBackup'
         'about_BackupPS'
     )
 }

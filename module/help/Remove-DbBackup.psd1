@@ -87,6 +87,7 @@ Removes the backup and its sidecar. A file without a sidecar would be refused wi
         'New-DbBackup'
         'Test-DbBackup'
         'Restore-DbBackup'
+        'Import-DbBackup'
         'about_BackupPS'
     )
 }

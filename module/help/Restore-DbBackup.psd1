@@ -192,6 +192,7 @@ catch {
         'Test-DbBackup'
         'New-DbBackup'
         'Remove-DbBackup'
+        'Import-DbBackup'
         'about_BackupPS'
     )
 }

@@ -145,6 +145,7 @@ if ($results | Where-Object { -not $_.Passed }) { exit 1 }
         'New-DbBackup'
         'Restore-DbBackup'
         'Remove-DbBackup'
+        'Import-DbBackup'
         'about_BackupPS'
     )
 }
