@@ -312,3 +312,39 @@ public sealed class PgDumpTextTests
     [InlineData("", 0)]
     public void Version_numbers(string version, int expected) => Assert.Equal(expected, PgDumpText.VersionNum(version));
 }
+
+/// <summary>How a plain dump is fed to psql: byte for byte, without pg_dump's own \restrict / \unrestrict lines.</summary>
+public sealed class PlainDumpFeedTests
+{
+    [Theory]
+    [InlineData(64)]
+    [InlineData(71)]
+    [InlineData(1 << 20)]
+    public void Leaves_out_only_restrict_lines_whatever_the_buffer_boundaries(int buffer)
+    {
+        var text = "--\n-- PostgreSQL database dump\n--\n\n\\restrict AbC\n\nSET x = 1;\nCOPY public.t (a) FROM stdin;\n\\\\restrict kept as data\n\\.\n"
+            + new string('y', 200) + "\n\\unrestrict AbC\n\\unrestrict";
+        var input = Encoding.Latin1.GetBytes(text + "\xE9\n");
+        using var output = new MemoryStream();
+        PlainDumps.CopyWithoutRestrictLines(new MemoryStream(input), output, default, buffer);
+        var expected = Encoding.Latin1.GetBytes(text.Replace("\\restrict AbC\n", "").Replace("\n\\unrestrict AbC\n", "\n") + "\xE9\n");
+        Assert.Equal(Encoding.Latin1.GetString(expected), Encoding.Latin1.GetString(output.ToArray()));
+    }
+
+    [Theory]
+    [InlineData("15.18", true)]
+    [InlineData("15.13", false)]
+    [InlineData("17.6", true)]
+    [InlineData("16.9", false)]
+    [InlineData("18.1", true)]
+    [InlineData("12.22", false)]
+    public void Knows_which_psql_has_restrict(string version, bool expected) => Assert.Equal(expected, PlainDumps.SupportsRestrict(version));
+
+    [Fact]
+    public void A_line_starting_with_a_foreign_psql_command_is_flagged()
+    {
+        var scan = PgDumpText.Scan(new StringReader(ImportOperationTests.SampleDump(true, "\\! touch /tmp/x\n")), default);
+        Assert.Equal("\\! touch /tmp/x", scan.ForeignMetaCommand);
+        Assert.Null(PgDumpText.Scan(new StringReader(ImportOperationTests.SampleDump(true)), default).ForeignMetaCommand);
+    }
+}

@@ -271,6 +271,27 @@ Describe 'Import-DbBackup of pg_dump files' -Skip:$noPg {
         Get-Sha256 "$dumps/cut.sql.gz" | Should -Be $pgHashes['cut.sql.gz']
     }
 
+    It 'never lets a doctored plain dump run psql commands: refused at import, or by psql''s \restrict at restore' {
+        $marker = Join-Path $pg.Dir 'pwned'
+        $sql = & sh -c "gzip -dc '$dumps/chinook-2024-05-01.sql.gz'"
+        $at = [array]::IndexOf($sql, 'SET statement_timeout = 0;')
+        $lineStart = @($sql[0..$at]) + "\! touch $marker" + @($sql[($at + 1)..($sql.Count - 1)])
+        $midLine = @($sql[0..$at]) + "SELECT 1; \! touch $marker" + @($sql[($at + 1)..($sql.Count - 1)])
+        Set-Content -Path "$dumps/linestart.sql" -Value $lineStart
+        Set-Content -Path "$dumps/midline.sql" -Value $midLine
+
+        $e = Get-ThrownError { Import-DbBackup "$dumps/linestart.sql" -Destination (Join-Path $pg.Dir 'evil') -ErrorAction Stop }
+        $e.FullyQualifiedErrorId | Should -Be 'ImportCheckFailed,BackupPS.Cmdlets.ImportDbBackupCommand'
+        $e.Exception.Message | Should -Match 'psql command'
+
+        # Not seen line by line, but psql itself refuses it under \restrict: the restore fails, nothing runs, no database appears.
+        $b = Import-DbBackup "$dumps/midline.sql" -Destination (Join-Path $pg.Dir 'evil')
+        $e = Get-ThrownError { $b | Restore-DbBackup -Target $pg.AppUrl('evil_target') -Force -ErrorAction Stop }
+        $e.Exception.Message | Should -Match 'restrict'
+        Test-Path $marker | Should -BeFalse
+        Invoke-TestPsql $pg postgres "SELECT count(*) FROM pg_database WHERE datname LIKE 'evil_target%'" | Should -Be '0'
+    }
+
     It 'refuses a SQLite file with -Engine PostgreSQL' {
         $e = Get-ThrownError { Import-DbBackup "$old/app-2024-05-01.db" -Destination (Join-Path $pg.Dir 'x') -Engine PostgreSQL -ErrorAction Stop }
         $e.FullyQualifiedErrorId | Should -Be 'ImportUnrecognizedFormat,BackupPS.Cmdlets.ImportDbBackupCommand'

@@ -310,6 +310,8 @@ public static partial class ImportOperation
             throw CheckFailed(path, $"the dump is truncated: it does not end with pg_dump's trailer '{PgDumpText.Trailer}' (the dump was cut short, e.g. by a full disk or a killed job)");
         if (text.SwitchesDatabase is { } line)
             throw CheckFailed(path, $"the dump creates or connects to a database itself ('{line}': made with pg_dump --create or pg_dumpall), so it cannot be restored into a chosen database. Make a dump without --create, or edit those lines out");
+        if (text.ForeignMetaCommand is { } meta)
+            throw CheckFailed(path, $"the dump holds the psql command '{meta}', which pg_dump does not write; a restore runs plain dumps with psql, so a file with other psql commands (\\! runs shell commands) is not adopted");
         manifest.Postgres = NewPostgresInfo(text.ServerVersion, text.PgDumpVersion, "plain");
         manifest.Tables = text.Tables;
         if (text.HasInserts) context.Warning($"'{path}' holds table data as INSERT statements; only tables dumped with COPY have row counts to check.");

@@ -28,6 +28,11 @@ public sealed partial class PgDumpText
     public string? SwitchesDatabase { get; private set; }
     /// <summary>Rows of each COPY block, "schema.table", in dump order.</summary>
     public List<TableRowCount> Tables { get; } = [];
+    /// <summary>
+    /// The first psql meta-command pg_dump does not write (anything but \restrict, \unrestrict and \connect): "\! rm …"
+    /// would run a shell command as the user restoring with psql, so such a file is never fed to psql.
+    /// </summary>
+    public string? ForeignMetaCommand { get; private set; }
     /// <summary>Tables whose data is in INSERT statements (pg_dump --inserts): not counted.</summary>
     public bool HasInserts { get; private set; }
 
@@ -86,6 +91,8 @@ public sealed partial class PgDumpText
             }
             else if (line.StartsWith("\\connect", StringComparison.Ordinal) || line.StartsWith("CREATE DATABASE ", StringComparison.Ordinal))
                 scan.SwitchesDatabase ??= Shorten(line);
+            else if (line.StartsWith('\\') && !line.StartsWith("\\restrict ", StringComparison.Ordinal) && !line.StartsWith("\\unrestrict ", StringComparison.Ordinal))
+                scan.ForeignMetaCommand ??= Shorten(line);
             else if (line.StartsWith("INSERT INTO ", StringComparison.Ordinal))
                 scan.HasInserts = true;
         }
