@@ -126,6 +126,7 @@ Each folder from Get-ChildItem binds to -Destination by its FullName property. -
         'Register-DbBackupSchedule'
         'Get-DbBackupSchedule'
         'Unregister-DbBackupSchedule'
+        'Import-DbBackup'
         'about_BackupPS'
     )
 }

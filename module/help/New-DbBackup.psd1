@@ -259,6 +259,7 @@ A Files backup holds no database. -Name sets the name used in the file name and 
         'Register-DbBackupSchedule'
         'Get-DbBackupSchedule'
         'Unregister-DbBackupSchedule'
+        'Import-DbBackup'
         'about_BackupPS'
     )
 }

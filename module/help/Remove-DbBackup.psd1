@@ -183,6 +183,7 @@ Removes the backup and its sidecar. A file without a sidecar would be refused wi
         'Register-DbBackupSchedule'
         'Get-DbBackupSchedule'
         'Unregister-DbBackupSchedule'
+        'Import-DbBackup'
         'about_BackupPS'
     )
 }

@@ -198,6 +198,7 @@ catch {
         'Register-DbBackupSchedule'
         'Get-DbBackupSchedule'
         'Unregister-DbBackupSchedule'
+        'Import-DbBackup'
         'about_BackupPS'
     )
 }

@@ -151,6 +151,7 @@ if ($results | Where-Object { -not $_.Passed }) { exit 1 }
         'Register-DbBackupSchedule'
         'Get-DbBackupSchedule'
         'Unregister-DbBackupSchedule'
+        'Import-DbBackup'
         'about_BackupPS'
     )
 }

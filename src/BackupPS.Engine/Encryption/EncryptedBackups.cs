@@ -37,6 +37,8 @@ internal static class EncryptedBackups
         Tool = manifest.Tool,
         ToolVersion = manifest.ToolVersion,
         Compression = manifest.Compression,
+        // Import-DbBackup recognises a file it imported before by its SHA-256; the original's path stays inside.
+        Imported = manifest.Imported is { } i ? new Import.ImportedInfo { OriginalFileName = "", OriginalSha256 = i.OriginalSha256, OriginalFormat = i.OriginalFormat, OriginalSizeBytes = i.OriginalSizeBytes, ImportedUtc = i.ImportedUtc } : null,
     };
 
     /// <summary>The sidecar of a new backup: the full manifest when plain, the redacted one (plus the database's size) when encrypted.</summary>

@@ -36,6 +36,8 @@ public sealed class Manifest
     /// <summary>The -IncludePath roots: archive folder under files/ and the absolute path they came from.</summary>
     public List<FileRoot> FileRoots { get; set; } = [];
     public List<ManifestEntry> Entries { get; set; } = [];
+    /// <summary>Set when Import-DbBackup made this backup from a file written before BackupPS; see Import/ImportedInfo.cs.</summary>
+    public Import.ImportedInfo? Imported { get; set; }
 
     [System.Text.Json.Serialization.JsonIgnore]
     public ManifestEntry? DatabaseEntry => Entries.FirstOrDefault(e => e.Kind == EntryKind.Database);

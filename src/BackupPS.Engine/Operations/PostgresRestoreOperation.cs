@@ -282,6 +282,9 @@ public static class PostgresRestoreOperation
                 }
             }
         }
+        if (manifest.Postgres?.DumpFormat == "plain") { Import.PlainDumps.Restore(server, database, dumpPath, pgBinPath, context); return; }
+        // An imported custom dump may have been written to a pipe (pg_dump -Fc | gzip): without data offsets pg_restore -j fails.
+        if (manifest.Imported is not null) jobs = 1;
         var (pgRestore, _, _) = PostgresTools.Find("pg_restore", pgBinPath, PostgresTools.MajorOf(manifest.Postgres?.PgDumpVersion ?? "0"));
         var args = new List<string> { "--dbname=" + database, "--exit-on-error", "--no-password" };
         if (jobs > 1) args.Add("--jobs=" + jobs);

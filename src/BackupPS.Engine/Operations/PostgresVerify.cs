@@ -44,6 +44,7 @@ public static class PostgresVerify
     /// <summary>The PostgreSQL part of Test-DbBackup: the decompressed dump's table of contents parses and lists the manifest's tables.</summary>
     internal static void CheckDump(VerifyResult result, string dumpPath, OperationContext context)
     {
+        if (result.Manifest!.Postgres?.DumpFormat == "plain") { Import.PlainDumps.Check(result, dumpPath, context); return; }
         try
         {
             var data = TableDataEntries(dumpPath, null, context);

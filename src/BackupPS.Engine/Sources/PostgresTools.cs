@@ -81,7 +81,7 @@ public static partial class PostgresTools
     private static partial Regex VersionPattern();
 
     /// <summary>Starts a client program with its connection in the environment; stdout is the caller's to read.</summary>
-    internal static Process Start(string program, IEnumerable<string> args, IReadOnlyDictionary<string, string?> env, bool redirectStdout)
+    internal static Process Start(string program, IEnumerable<string> args, IReadOnlyDictionary<string, string?> env, bool redirectStdout, bool keepStdinOpen = false)
     {
         var psi = new ProcessStartInfo(program)
         {
@@ -99,7 +99,7 @@ public static partial class PostgresTools
         try
         {
             var p = Process.Start(psi) ?? throw new InvalidOperationException("no process");
-            p.StandardInput.Close(); // a password prompt must fail, not hang
+            if (!keepStdinOpen) p.StandardInput.Close(); // a password prompt must fail, not hang (callers feeding stdin pass --no-password)
             return p;
         }
         catch (System.ComponentModel.Win32Exception ex)
