@@ -9,7 +9,7 @@
     Description          = 'Back up, verify, restore and prune SQLite databases and the files that go with them: checksummed, self-describing backups, atomic restores with automatic rollback.'
     PowerShellVersion    = '7.4'
     FormatsToProcess     = @('BackupPS.format.ps1xml')
-    CmdletsToExport      = @('New-DbBackup', 'Get-DbBackup', 'Test-DbBackup', 'Restore-DbBackup', 'Remove-DbBackup')
+    CmdletsToExport      = @('New-DbBackup', 'Get-DbBackup', 'Test-DbBackup', 'Restore-DbBackup', 'Remove-DbBackup', 'Get-DbBackupAuditLog')
     FunctionsToExport    = @()
     VariablesToExport    = @()
     AliasesToExport      = @()

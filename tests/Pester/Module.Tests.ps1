@@ -23,7 +23,7 @@ Describe 'The BackupPS module' {
     }
 
     It 'exports exactly the five cmdlets, and nothing else' {
-        (Get-Command -Module BackupPS).Name | Sort-Object | Should -Be @('Get-DbBackup', 'New-DbBackup', 'Remove-DbBackup', 'Restore-DbBackup', 'Test-DbBackup')
+        (Get-Command -Module BackupPS).Name | Sort-Object | Should -Be @('Get-DbBackup', 'Get-DbBackupAuditLog', 'New-DbBackup', 'Remove-DbBackup', 'Restore-DbBackup', 'Test-DbBackup')
         (Get-Command -Module BackupPS).CommandType | Sort-Object -Unique | Should -Be 'Cmdlet'
         $module.ExportedFunctions.Count | Should -Be 0
         $module.ExportedAliases.Count | Should -Be 0
