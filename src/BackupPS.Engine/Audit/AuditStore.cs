@@ -16,6 +16,8 @@ public sealed class LocalAuditStore(string folder)
 {
     public const string FileName = "audit.jsonl";
     private static readonly TimeSpan LockWait = TimeSpan.FromSeconds(10);
+    // Threads of this process queue here instead of polling the file lock (which is for other processes).
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, object> ProcessLocks = new(StringComparer.Ordinal);
 
     public string Folder { get; } = System.IO.Path.GetFullPath(folder);
     public string FilePath => System.IO.Path.Combine(Folder, FileName);
@@ -27,6 +29,11 @@ public sealed class LocalAuditStore(string folder)
         var bytes = Encoding.UTF8.GetBytes(jsonLine + "\n");
         var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None, BufferSize = 0 };
         if (!OperatingSystem.IsWindows()) options.UnixCreateMode = FileSystemSecurity.PrivateFile;
+        lock (ProcessLocks.GetOrAdd(FilePath, _ => new object())) Append(bytes, options);
+    }
+
+    private void Append(byte[] bytes, FileStreamOptions options)
+    {
         using var stream = WithRetry(() => new FileStream(FilePath, options));
         var length = stream.Length;
         if (length > 0)
@@ -44,6 +51,7 @@ public sealed class LocalAuditStore(string folder)
     {
         if (!File.Exists(FilePath)) return [];
         byte[] content;
+        lock (ProcessLocks.GetOrAdd(FilePath, _ => new object()))
         using (var stream = WithRetry(() => new FileStream(FilePath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite)))
         {
             using var copy = new MemoryStream();
@@ -69,7 +77,7 @@ public sealed class LocalAuditStore(string folder)
             catch (IOException ex) when (ex is not FileNotFoundException and not DirectoryNotFoundException && !IoErrors.IsDiskFull(ex) && DateTime.UtcNow < deadline)
             {
                 Thread.Sleep(Random.Shared.Next(delay, delay * 2));
-                delay = Math.Min(delay * 2, 100);
+                delay = Math.Min(delay * 2, 50);
             }
         }
     }

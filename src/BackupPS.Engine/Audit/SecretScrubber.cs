@@ -9,7 +9,8 @@ namespace BackupPS.Engine.Audit;
 /// </summary>
 public static partial class SecretScrubber
 {
-    [GeneratedRegex(@"(?i)([a-z][a-z0-9+.\-]*://[^\s:/@'""]*):[^\s@/'""]*@")]
+    // Bounded quantifiers: linear time on long messages (an unbounded scheme would rescan every letter run).
+    [GeneratedRegex(@"(?i)(\b[a-z][a-z0-9+.\-]{0,31}://[^\s:/@'""]{0,256}):[^\s@/'""]{0,1024}@")]
     private static partial Regex UrlUserInfo();
 
     [GeneratedRegex(@"(?i)\b(password|pwd|pgpassword|passphrase|secret)(\s*=\s*)(""[^""]*""|'[^']*'|[^;&\s'""]*)")]

@@ -127,7 +127,18 @@ public static class PrometheusTextFile
         path = Path.GetFullPath(path);
         var folder = Path.GetDirectoryName(path)!;
         Directory.CreateDirectory(folder);
-        using var lockFile = Lock(path + ".lock");
+        lock (ProcessLocks.GetOrAdd(path, _ => new object()))
+        {
+            using var lockFile = Lock(path + ".lock");
+            Write(path, folder, update);
+        }
+    }
+
+    // Threads of this process queue here; the lock file is for other processes.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, object> ProcessLocks = new(StringComparer.Ordinal);
+
+    private static void Write(string path, string folder, Func<List<PrometheusSample>, string> update)
+    {
         var current = new List<PrometheusSample>();
         if (File.Exists(path))
         {
