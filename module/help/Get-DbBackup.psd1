@@ -120,6 +120,7 @@ Each folder from Get-ChildItem binds to -Destination by its FullName property. -
         'Test-DbBackup'
         'Restore-DbBackup'
         'Remove-DbBackup'
+        'Get-DbBackupAuditLog'
         'about_BackupPS'
     )
 }

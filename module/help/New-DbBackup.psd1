@@ -258,6 +258,7 @@ A Files backup holds no database. -Name sets the name used in the file name and 
         'Test-DbBackup'
         'Restore-DbBackup'
         'Remove-DbBackup'
+        'Get-DbBackupAuditLog'
         'about_BackupPS'
     )
 }

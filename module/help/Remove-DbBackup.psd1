@@ -92,6 +92,7 @@ Removes the backup and its sidecar. A file without a sidecar would be refused wi
         'New-DbBackup'
         'Test-DbBackup'
         'Restore-DbBackup'
+        'Get-DbBackupAuditLog'
         'about_BackupPS'
     )
 }

@@ -197,6 +197,7 @@ catch {
         'Test-DbBackup'
         'New-DbBackup'
         'Remove-DbBackup'
+        'Get-DbBackupAuditLog'
         'about_BackupPS'
     )
 }

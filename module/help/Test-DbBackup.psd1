@@ -150,6 +150,7 @@ if ($results | Where-Object { -not $_.Passed }) { exit 1 }
         'New-DbBackup'
         'Restore-DbBackup'
         'Remove-DbBackup'
+        'Get-DbBackupAuditLog'
         'about_BackupPS'
     )
 }

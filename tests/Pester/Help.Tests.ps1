@@ -22,16 +22,16 @@ BeforeAll {
 }
 
 Describe 'The module' {
-    It 'exports the five cmdlets' {
+    It 'exports the six cmdlets' {
         (Get-Command -Module BackupPS -CommandType Cmdlet).Name | Sort-Object |
-            Should -Be @('Get-DbBackup', 'New-DbBackup', 'Remove-DbBackup', 'Restore-DbBackup', 'Test-DbBackup')
+            Should -Be @('Get-DbBackup', 'Get-DbBackupAuditLog', 'New-DbBackup', 'Remove-DbBackup', 'Restore-DbBackup', 'Test-DbBackup')
     }
 
     It 'ships its MAML help beside the module' {
         $file = Join-Path $module.ModuleBase 'en-US/BackupPS.dll-Help.xml'
         $file | Should -Exist
         ([xml](Get-Content -Raw $file)).helpItems.command.details.name | Sort-Object |
-            Should -Be @('Get-DbBackup', 'New-DbBackup', 'Remove-DbBackup', 'Restore-DbBackup', 'Test-DbBackup')
+            Should -Be @('Get-DbBackup', 'Get-DbBackupAuditLog', 'New-DbBackup', 'Remove-DbBackup', 'Restore-DbBackup', 'Test-DbBackup')
     }
 }
 
