@@ -202,6 +202,19 @@ public sealed class AuditLogTests : IDisposable
     }
 
     [Fact]
+    public void A_retention_decision_is_one_line_with_its_result_and_reason()
+    {
+        var db = Db.Create(_temp["app.db"]);
+        var record = Backups.Make(db, _temp["backups"]);
+        AuditLog.RecordRetention(record, removed: false, "-KeepLast 7: 1st newest");
+        var entry = ReadAll(_temp["backups"]).Last();
+        Assert.Equal(AuditOperation.Retention, entry.Operation);
+        Assert.Equal(AuditResult.Kept, entry.Result);
+        Assert.Equal(record.Id, entry.BackupId);
+        Assert.Equal("-KeepLast 7: 1st newest", entry.Detail);
+    }
+
+    [Fact]
     public void Query_filters_and_last()
     {
         var folder = _temp.CreateDirectory("log");

@@ -37,6 +37,20 @@ public static class AuditLog
     }
 
     /// <summary>
+    /// One retention decision about <paramref name="record"/>: a Retention line with Result Kept or Removed and the
+    /// reason (e.g. "-KeepLast 7: 3rd newest"), in the backup's folder. Call it once per backup considered; the deletion
+    /// itself, done with <see cref="Operations.RemoveOperation.Run"/>, adds its own Remove line (Succeeded or Failed).
+    /// </summary>
+    public static void RecordRetention(Model.BackupRecord record, bool removed, string reason, OperationContext? context = null)
+    {
+        var entry = Audited.ForBackup(AuditOperation.Retention, record, record.Path);
+        entry.Time = DateTimeOffset.UtcNow;
+        entry.Result = removed ? AuditResult.Removed : AuditResult.Kept;
+        entry.Detail = reason;
+        Record(entry.Destination, entry, context);
+    }
+
+    /// <summary>
     /// Every entry of the audit log of <paramref name="destination"/>, oldest first. A malformed line (e.g. torn by a
     /// crash) is skipped and reported to <paramref name="onMalformed"/> with its 1-based line number.
     /// </summary>
