@@ -24,7 +24,8 @@ public static class Audited
         {
             var result = body();
             entry.Result = AuditResult.Succeeded;
-            describe?.Invoke(entry, result);
+            try { describe?.Invoke(entry, result); }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { } // the line is written with what is known
             return result;
         }
         catch (Exception ex)
