@@ -127,6 +127,7 @@ Each folder from Get-ChildItem binds to -Destination by its FullName property. -
         'Get-DbBackupSchedule'
         'Unregister-DbBackupSchedule'
         'Import-DbBackup'
+        'Get-DbBackupAuditLog'
         'about_BackupPS'
     )
 }

@@ -25,6 +25,9 @@ New-DbBackup accepts database paths from the pipeline, as strings or as objects 
 '@
 
     Parameters   = @{
+        MetricsPath = @'
+Writes the outcome to this Prometheus textfile-collector file (for example /var/lib/node_exporter/textfile/backupps.prom), for node_exporter's --collector.textfile.directory. Per database and operation (operation="backup", "verify", "restore" or "remove") it holds the gauges backupps_last_success_timestamp_seconds, backupps_last_run_timestamp_seconds, backupps_last_run_success (1 or 0), backupps_last_duration_seconds and backupps_last_size_bytes, and per database backupps_last_verification_passed (1 or 0, from Test-DbBackup). The file is updated atomically (written under a temporary name in the same folder, then renamed; concurrent writers wait for a lock file <file>.lock): other databases' and operations' series are kept, and a failed run keeps the time of the last success. So one alert rule catches a database without a backup for 24 hours: time() - backupps_last_success_timestamp_seconds{operation="backup"} > 86400. The file is readable by all (0644), since node_exporter usually runs as another user. A metrics file that cannot be written is a warning, never a failure of the operation.
+'@
         Passphrase              = @{
             Description = @'
 Encrypts the backup with this passphrase, given as a SecureString (for example from Read-Host -AsSecureString). The backup is encrypted with AES-256-GCM under a random data key; the data key is wrapped by a key derived from the passphrase with PBKDF2-HMAC-SHA256 (600,000 iterations, about a quarter of a second). Anyone who has the passphrase can restore the backup; without it, nothing inside can be read.
@@ -147,6 +150,8 @@ PostgreSQL only: with -IncludeGlobals (implied), keep the roles' password hashes
     )
 
     Notes        = @'
+Each backup, successful or not, appends one line to the audit log <destination>/audit.jsonl (time, host, user, operation New, backup id, database, result, duration, bytes, error message; never a password). Read it with Get-DbBackupAuditLog.
+
 Error ids (in $_.FullyQualifiedErrorId, before the comma) that scripts can test for: DatabaseNotFound, DatabaseIsDirectory, NotASqliteDatabase, DatabaseNotReadable, DatabaseNotAccessible, DatabaseLocked, DatabaseCorrupt, DestinationIsFile, DestinationNotWritable, DiskFull, WriteFailed, IncludePathNotFound, IncludePathNotRegular, IncludePathNotReadable, InvalidBackupType, SourceChanged, OperationStopped, and UnexpectedError for a failure BackupPS did not anticipate (its exception is in $_.Exception). Unusable arguments (DatabaseIsDirectory, DestinationIsFile, IncludePathNotRegular, InvalidBackupType) are terminating errors; the others are non-terminating, per database, so use -ErrorAction Stop to catch them with try/catch.
 
 A backup is only as good as its last verification: run Test-DbBackup on new backups, for example right after New-DbBackup or in the same scheduled job.
@@ -260,6 +265,7 @@ A Files backup holds no database. -Name sets the name used in the file name and 
         'Get-DbBackupSchedule'
         'Unregister-DbBackupSchedule'
         'Import-DbBackup'
+        'Get-DbBackupAuditLog'
         'about_BackupPS'
     )
 }

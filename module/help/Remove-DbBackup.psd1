@@ -33,6 +33,9 @@ WORKED EXAMPLE. A backup of app every night at 02:00 UTC from 1 August to Wednes
 '@
 
     Parameters   = @{
+        MetricsPath = @'
+Writes the outcome to this Prometheus textfile-collector file (for example /var/lib/node_exporter/textfile/backupps.prom), for node_exporter's --collector.textfile.directory. Per database and operation (operation="backup", "verify", "restore" or "remove") it holds the gauges backupps_last_success_timestamp_seconds, backupps_last_run_timestamp_seconds, backupps_last_run_success (1 or 0), backupps_last_duration_seconds and backupps_last_size_bytes, and per database backupps_last_verification_passed (1 or 0, from Test-DbBackup). The file is updated atomically (written under a temporary name in the same folder, then renamed; concurrent writers wait for a lock file <file>.lock): other databases' and operations' series are kept, and a failed run keeps the time of the last success. So one alert rule catches a database without a backup for 24 hours: time() - backupps_last_success_timestamp_seconds{operation="backup"} > 86400. The file is readable by all (0644), since node_exporter usually runs as another user. A metrics file that cannot be written is a warning, never a failure of the operation.
+'@
         InputObject = @'
 The backups to remove, as DbBackup objects from Get-DbBackup or New-DbBackup. This is what the pipeline binds when you pipe backups to Remove-DbBackup.
 '@
@@ -97,6 +100,7 @@ Shows which backups (database, type, creation time and id) would be removed, wit
 
     Notes        = @'
 Retention error ids: NoRetentionRule and InvalidRetentionRule (terminating), RetentionWouldRemoveAll (terminating, nothing removed), DestinationNotFound. With many backups Remove-DbBackup shows progress (backups removed and bytes freed), and -Verbose names each step: the listing, the decision for each backup and each removal.
+Each removal appends one line to the audit log audit.jsonl in the backup's folder (operation Remove). Read it with Get-DbBackupAuditLog.
 
 Error ids that scripts can test for: NotAListedBackup (the file has no sidecar; nothing was removed), BackupNotFound (the file does not exist), SidecarUnreadable, RemoveFailed (the file system refused, for example for lack of permission on the folder), BackupPathIsFolder (a folder was given; terminating). The others are non-terminating, per backup: the remaining backups are still removed.
 
@@ -184,6 +188,7 @@ Removes the backup and its sidecar. A file without a sidecar would be refused wi
         'Get-DbBackupSchedule'
         'Unregister-DbBackupSchedule'
         'Import-DbBackup'
+        'Get-DbBackupAuditLog'
         'about_BackupPS'
     )
 }

@@ -18,6 +18,9 @@ Restoring overwrites data, so Restore-DbBackup asks for confirmation (its Confir
 '@
 
     Parameters   = @{
+        MetricsPath = @'
+Writes the outcome to this Prometheus textfile-collector file (for example /var/lib/node_exporter/textfile/backupps.prom), for node_exporter's --collector.textfile.directory. Per database and operation (operation="backup", "verify", "restore" or "remove") it holds the gauges backupps_last_success_timestamp_seconds, backupps_last_run_timestamp_seconds, backupps_last_run_success (1 or 0), backupps_last_duration_seconds and backupps_last_size_bytes, and per database backupps_last_verification_passed (1 or 0, from Test-DbBackup). The file is updated atomically (written under a temporary name in the same folder, then renamed; concurrent writers wait for a lock file <file>.lock): other databases' and operations' series are kept, and a failed run keeps the time of the last success. So one alert rule catches a database without a backup for 24 hours: time() - backupps_last_success_timestamp_seconds{operation="backup"} > 86400. The file is readable by all (0644), since node_exporter usually runs as another user. A metrics file that cannot be written is a warning, never a failure of the operation.
+'@
         Passphrase              = @{
             Description = @'
 The passphrase of an encrypted backup, as a SecureString. Without -Passphrase, -PassphraseFile or -Certificate, the BACKUPPS_PASSPHRASE environment variable is used when it is set. A wrong passphrase is the error WrongPassphrase (category SecurityError), never reported as damage. Plain backups ignore it.
@@ -101,6 +104,8 @@ PostgreSQL only: the folder holding pg_restore and pg_dump (for the PreRestore s
     )
 
     Notes        = @'
+Each restore, successful or refused, appends one line to the audit log audit.jsonl in the backup's folder (operation Restore, with the target and the error message of a failure); the PreRestore safety backup adds its own New line where it is written. Read it with Get-DbBackupAuditLog.
+
 Error ids that scripts can test for. Terminating (the command stops): TargetIsFolder, TargetNotSqlite, NoDatabaseInBackup, TargetRequired (the backup does not record its database's path; give -Target), MultipleBackupsForOneTarget, BackupPathIsFolder. Non-terminating, per backup (use -ErrorAction Stop to catch them): BackupNotFound, BackupNotReadable, BackupCorrupt, SidecarUnreadable, NewerFormat, BackupVerificationFailed (the backup is damaged; nothing was changed), DatabaseLocked, DatabaseNotAccessible, DestinationNotWritable, DiskFull, WriteFailed, TargetPageSizeMismatch, RestoreCheckFailed (the restored database failed its check and was rolled back), UnsafeRestorePath, OperationStopped, UnexpectedError (a failure BackupPS did not anticipate; the exception is in $_.Exception). The safety backup can also fail with the errors of New-DbBackup, such as DatabaseLocked or DiskFull; then nothing has been replaced.
 
 The target folder needs free space for the extracted backup next to the current database, and the safety backup's folder for the safety backup.
@@ -199,6 +204,7 @@ catch {
         'Get-DbBackupSchedule'
         'Unregister-DbBackupSchedule'
         'Import-DbBackup'
+        'Get-DbBackupAuditLog'
         'about_BackupPS'
     )
 }

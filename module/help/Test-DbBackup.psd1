@@ -20,6 +20,9 @@ The database is decompressed to the system temporary folder ($env:TMPDIR or /tmp
 '@
 
     Parameters   = @{
+        MetricsPath = @'
+Writes the outcome to this Prometheus textfile-collector file (for example /var/lib/node_exporter/textfile/backupps.prom), for node_exporter's --collector.textfile.directory. Per database and operation (operation="backup", "verify", "restore" or "remove") it holds the gauges backupps_last_success_timestamp_seconds, backupps_last_run_timestamp_seconds, backupps_last_run_success (1 or 0), backupps_last_duration_seconds and backupps_last_size_bytes, and per database backupps_last_verification_passed (1 or 0, from Test-DbBackup). The file is updated atomically (written under a temporary name in the same folder, then renamed; concurrent writers wait for a lock file <file>.lock): other databases' and operations' series are kept, and a failed run keeps the time of the last success. So one alert rule catches a database without a backup for 24 hours: time() - backupps_last_success_timestamp_seconds{operation="backup"} > 86400. The file is readable by all (0644), since node_exporter usually runs as another user. A metrics file that cannot be written is a warning, never a failure of the operation.
+'@
         Passphrase              = @{
             Description = @'
 The passphrase of an encrypted backup, as a SecureString. Without -Passphrase, -PassphraseFile or -Certificate, the BACKUPPS_PASSPHRASE environment variable is used when it is set. A wrong passphrase is the error WrongPassphrase (category SecurityError), never reported as damage. Plain backups ignore it.
@@ -75,6 +78,8 @@ With -RestoreTest: the number of parallel pg_restore jobs. 1 by default.
     )
 
     Notes        = @'
+Each verification appends one line to the audit log audit.jsonl in the backup's folder: operation Test, result Succeeded or Failed (with the failure reason). Read it with Get-DbBackupAuditLog.
+
 Error ids that scripts can test for: BackupNotFound (a -Path that does not exist), SidecarUnreadable, NewerFormat (a sidecar written by a newer BackupPS), DiskFull or WriteFailed (the temporary folder, not the backup), BackupPathIsFolder (a folder was given; terminating), OperationStopped, UnexpectedError. A damaged, truncated, vanished or unreadable backup produces a result with Passed = False, not an error.
 
 Verification reads and decompresses the whole backup, so it takes about as long as a restore. Schedule it after each backup, or regularly for all backups with Get-DbBackup | Test-DbBackup.
@@ -152,6 +157,7 @@ if ($results | Where-Object { -not $_.Passed }) { exit 1 }
         'Get-DbBackupSchedule'
         'Unregister-DbBackupSchedule'
         'Import-DbBackup'
+        'Get-DbBackupAuditLog'
         'about_BackupPS'
     )
 }

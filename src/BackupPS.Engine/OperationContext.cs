@@ -16,6 +16,9 @@ public sealed class OperationContext(CancellationToken cancellation = default, I
     /// <summary>Keys that open encrypted backups (Test-DbBackup, Restore-DbBackup); null when none were given.</summary>
     public Encryption.KeyRing? Keys { get; init; }
 
+    /// <summary>-MetricsPath: the Prometheus textfile the outcome of the operation is merged into; null for none.</summary>
+    public string? MetricsPath { get; init; }
+
     public void Report(OperationProgress value) => progress?.Report(value);
 
     public void Verbose(string message) => verbose?.Invoke(message);

@@ -282,7 +282,7 @@ Describe 'New-DbBackup' {
             Get-Sha256 $db | Should -Be $sourceHash
             Get-ChildItem -LiteralPath $destination -Force -Filter '*.partial' | Should -BeNullOrEmpty
             Get-ChildItem -LiteralPath $ws -Force -Filter 'app.db-*' | Should -BeNullOrEmpty -Because 'no journal or WAL is left beside the source'
-            @(Get-ChildItem -LiteralPath $destination -Force).Name | Should -Be @((Split-Path -Leaf $b.Path), (Split-Path -Leaf "$($b.Path).json"))
+            @(Get-ChildItem -LiteralPath $destination -Force).Name | Should -Be @((Split-Path -Leaf $b.Path), (Split-Path -Leaf "$($b.Path).json"), 'audit.jsonl')
         }
     }
 

@@ -284,7 +284,8 @@ Describe 'PostgreSQL backups' -Skip:$noPg {
             $err.FullyQualifiedErrorId | Should -Be 'PostgresAuthenticationFailed,BackupPS.Cmdlets.NewDbBackupCommand'
             $err.CategoryInfo.Category | Should -Be 'PermissionDenied'
             "$err $($err.TargetObject)" | Should -Not -Match 'Wr0ngPassw0rd'
-            @(Get-ChildItem $d -Force -ErrorAction Ignore).Count | Should -Be 0
+            @(Get-ChildItem $d -Force -ErrorAction Ignore | Where-Object Name -ne 'audit.jsonl').Count | Should -Be 0
+            (Get-Content -Raw (Join-Path $d 'audit.jsonl')) | Should -Not -Match 'Wr0ngPassw0rd' -Because 'the failure is audited without the password'
         }
 
         It 'an unreachable server is PostgresUnreachable' {
@@ -303,7 +304,7 @@ Describe 'PostgreSQL backups' -Skip:$noPg {
             $empty = Join-Path $work 'emptybin'; New-Item -ItemType Directory $empty -Force | Out-Null
             $err = Get-ThrownError { New-DbBackup -Database $pg.AppUrl('chinook') -Destination (Join-Path $work 'nobin') -PgBinPath $empty -ErrorAction Stop }
             $err.FullyQualifiedErrorId | Should -Be 'PgDumpNotFound,BackupPS.Cmdlets.NewDbBackupCommand'
-            @(Get-ChildItem (Join-Path $work 'nobin') -Force -ErrorAction Ignore).Count | Should -Be 0
+            @(Get-ChildItem (Join-Path $work 'nobin') -Force -ErrorAction Ignore | Where-Object Name -ne 'audit.jsonl').Count | Should -Be 0
         }
 
         It 'a pg_dump older than the server is PgDumpTooOld naming both versions' {
@@ -322,7 +323,7 @@ Describe 'PostgreSQL backups' -Skip:$noPg {
             Invoke-TestPsql $pg chinook 'REVOKE ALL ON TABLE invoice FROM PUBLIC' -User app | Out-Null
             $err = Get-ThrownError { New-DbBackup -Database "postgres://weak:weakpw@127.0.0.1:$($pg.Port)/chinook" -Destination (Join-Path $work 'weak') -ErrorAction Stop }
             $err.FullyQualifiedErrorId | Should -Be 'PostgresPermissionDenied,BackupPS.Cmdlets.NewDbBackupCommand'
-            @(Get-ChildItem (Join-Path $work 'weak') -Force -ErrorAction Ignore).Count | Should -Be 0
+            @(Get-ChildItem (Join-Path $work 'weak') -Force -ErrorAction Ignore | Where-Object Name -ne 'audit.jsonl').Count | Should -Be 0
         }
     }
 

@@ -16,7 +16,16 @@ namespace BackupPS.Engine.Operations;
 /// </summary>
 public static class BackupOperation
 {
-    public static BackupRecord Run(BackupRequest request, OperationContext context)
+    public static BackupRecord Run(BackupRequest request, OperationContext context) =>
+        Audit.Audited.Run(context, new Audit.AuditEntry
+        {
+            Operation = Audit.AuditOperation.New,
+            Destination = string.IsNullOrWhiteSpace(request.Destination) ? null : Path.GetFullPath(request.Destination),
+            Database = request.Name ?? (request.DatabasePath is null ? null : Path.GetFileNameWithoutExtension(request.DatabasePath)),
+            Type = request.Type?.ToString(),
+        }, () => RunUnaudited(request, context), Audit.Audited.DescribeBackup);
+
+    private static BackupRecord RunUnaudited(BackupRequest request, OperationContext context)
     {
         var type = ResolveType(request);
         var databasePath = request.DatabasePath is null ? null : Path.GetFullPath(request.DatabasePath);

@@ -52,7 +52,16 @@ public static class PostgresBackupOperation
     public const string DirectoryExtension = ".pgdir";
     public const string GlobalsEntry = Manifest.DatabaseFolder + "globals.sql";
 
-    public static BackupRecord Run(PostgresBackupRequest request, OperationContext context)
+    public static BackupRecord Run(PostgresBackupRequest request, OperationContext context) =>
+        Audit.Audited.Run(context, new Audit.AuditEntry
+        {
+            Operation = Audit.AuditOperation.New,
+            Destination = string.IsNullOrWhiteSpace(request.Destination) ? null : System.IO.Path.GetFullPath(request.Destination),
+            Database = string.IsNullOrWhiteSpace(request.Name) ? request.Connection.Database : request.Name,
+            Type = request.Type.ToString(),
+        }, () => RunUnaudited(request, context), Audit.Audited.DescribeBackup);
+
+    private static BackupRecord RunUnaudited(PostgresBackupRequest request, OperationContext context)
     {
         if (request.IncludePaths.Count > 0)
             throw new BackupException("InvalidBackupType", BackupErrorKind.InvalidArgument,

@@ -67,7 +67,10 @@ public static class PostgresRestoreOperation
         return (new RestorePlan(record, path, manifest, target.Display(), []), target);
     }
 
-    public static RestoreResult Run(RestorePlan plan, PostgresConnectionInfo target, PostgresRestoreRequest request, OperationContext context)
+    public static RestoreResult Run(RestorePlan plan, PostgresConnectionInfo target, PostgresRestoreRequest request, OperationContext context) =>
+        Audit.Audited.Run(context, Audit.Audited.ForRestore(plan), () => RunUnaudited(plan, target, request, context), Audit.Audited.DescribeRestore);
+
+    private static RestoreResult RunUnaudited(RestorePlan plan, PostgresConnectionInfo target, PostgresRestoreRequest request, OperationContext context)
     {
         var clock = Stopwatch.StartNew();
         var result = new RestoreResult { Plan = plan };

@@ -66,7 +66,11 @@ public static class PostgresVerify
     /// Test-DbBackup -RestoreTest: verify + extract, pg_restore into a throwaway database on <paramref name="server"/>,
     /// compare every table's row count with the manifest, drop the database; the outcome and time go into the sidecar.
     /// </summary>
-    public static VerifyResult RestoreTest(VerifyRequest request, PostgresConnectionInfo server, string? pgBinPath, int jobs, OperationContext context)
+    public static VerifyResult RestoreTest(VerifyRequest request, PostgresConnectionInfo server, string? pgBinPath, int jobs, OperationContext context) =>
+        Audit.Audited.Run(context, Audit.Audited.ForBackup(Audit.AuditOperation.Test, request.Record, request.Path),
+            () => RestoreTestUnaudited(request, server, pgBinPath, jobs, context), Audit.Audited.DescribeVerification);
+
+    private static VerifyResult RestoreTestUnaudited(VerifyRequest request, PostgresConnectionInfo server, string? pgBinPath, int jobs, OperationContext context)
     {
         var record = request.Record ?? BackupLocator.FromPath(request.Path ?? throw new ArgumentException("Record or Path is required."));
         var path = record?.Path ?? System.IO.Path.GetFullPath(request.Path!);

@@ -46,7 +46,10 @@ public static class RestoreOperation
         return new RestorePlan(record, path, manifest, databaseTarget, fileTargets);
     }
 
-    public static RestoreResult Run(RestorePlan plan, RestoreRequest request, OperationContext context)
+    public static RestoreResult Run(RestorePlan plan, RestoreRequest request, OperationContext context) =>
+        Audit.Audited.Run(context, Audit.Audited.ForRestore(plan), () => RunUnaudited(plan, request, context), Audit.Audited.DescribeRestore);
+
+    private static RestoreResult RunUnaudited(RestorePlan plan, RestoreRequest request, OperationContext context)
     {
         var clock = Stopwatch.StartNew();
         var result = new RestoreResult { Plan = plan };

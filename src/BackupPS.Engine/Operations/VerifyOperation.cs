@@ -26,7 +26,11 @@ public sealed class VerifyRequest
 /// </summary>
 public static class VerifyOperation
 {
-    public static VerifyResult Run(VerifyRequest request, OperationContext context)
+    public static VerifyResult Run(VerifyRequest request, OperationContext context) =>
+        Audit.Audited.Run(context, Audit.Audited.ForBackup(Audit.AuditOperation.Test, request.Record, request.Path),
+            () => RunUnaudited(request, context), Audit.Audited.DescribeVerification);
+
+    private static VerifyResult RunUnaudited(VerifyRequest request, OperationContext context)
     {
         var record = request.Record ?? LocateForVerify(request.Path ?? throw new ArgumentException("Record or Path is required."), context);
         var path = record?.Path ?? System.IO.Path.GetFullPath(request.Path!);

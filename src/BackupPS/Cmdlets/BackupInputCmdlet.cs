@@ -5,7 +5,7 @@ using BackupPS.Engine.Operations;
 namespace BackupPS.Cmdlets;
 
 /// <summary>Cmdlets that act on backups: a DbBackup from the pipeline (InputObject) or a backup file (Path).</summary>
-public abstract class BackupInputCmdlet : DestinationCmdlet
+public abstract class BackupInputCmdlet : MeteredDbBackupCmdlet
 {
     protected const string InputObjectSet = "InputObject";
     protected const string PathSet = "Path";

@@ -27,6 +27,9 @@ public abstract class DbBackupCmdlet : PSCmdlet
     /// <summary>Keys that open encrypted backups, for the engine's context; set by the cmdlets that take -Passphrase/-Certificate.</summary>
     protected BackupPS.Engine.Encryption.KeyRing? Keys { get; set; }
 
+    /// <summary>The Prometheus textfile the engine merges the outcome into (-MetricsPath, resolved); null for none.</summary>
+    private protected virtual string? MetricsFile => null;
+
     /// <summary>Resolves a path the way PowerShell users expect: relative to the current PowerShell location, ~ expanded.</summary>
     protected string ResolvePath(string path) => GetUnresolvedProviderPathFromPSPath(path);
 
@@ -48,7 +51,7 @@ public abstract class DbBackupCmdlet : PSCmdlet
             })),
             message => messages.Add(() => WriteVerbose(message)),
             message => messages.Add(() => WriteWarning(message)))
-        { Keys = Keys };
+        { Keys = Keys, MetricsPath = MetricsFile };
         var task = Task.Run(() =>
         {
             try { return operation(context); }

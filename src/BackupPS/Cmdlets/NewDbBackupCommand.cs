@@ -7,7 +7,7 @@ namespace BackupPS.Cmdlets;
 
 [Cmdlet(VerbsCommon.New, "DbBackup", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(DbBackup))]
-public sealed class NewDbBackupCommand : DestinationCmdlet
+public sealed class NewDbBackupCommand : MeteredDbBackupCmdlet
 {
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("FullName", "Path")]

@@ -83,7 +83,7 @@ public sealed class RemoveDbBackupCommand : BackupInputCmdlet
                     $"'{path}' has no sidecar, so it is not a listed BackupPS backup; Remove-DbBackup removes only those. Delete the file yourself if it should go.", path);
                 var description = $"Backup {target.Id} of '{target.DatabaseName}' ({target.Type}, {target.CreatedUtc.LocalDateTime:yyyy-MM-dd HH:mm:ss}) and its sidecar";
                 if (!(Force && !IsWhatIf) && !ShouldProcess(target.Path, "Remove " + description)) return;
-                target.Destination.Delete(target);
+                RunEngine(context => RemoveOperation.Run(target, context));
                 WriteVerbose($"Removed '{target.Path}' and '{target.SidecarPath}'.");
             }, path);
         }

@@ -31,11 +31,15 @@ public sealed class TempDir : IDisposable
         return path;
     }
 
-    /// <summary>Every file and folder below this one, as '/'-separated relative paths, sorted.</summary>
+    /// <summary>
+    /// Every file and folder below this one, as '/'-separated relative paths, sorted. The audit log (audit.jsonl),
+    /// which every operation appends to by design, is left out; AuditLogTests check it.
+    /// </summary>
     public IReadOnlyList<string> Listing(string? under = null)
     {
         var root = under ?? Path;
         return Directory.EnumerateFileSystemEntries(root, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
+            .Where(p => System.IO.Path.GetFileName(p) != Audit.LocalAuditStore.FileName)
             .Select(p => System.IO.Path.GetRelativePath(root, p).Replace(System.IO.Path.DirectorySeparatorChar, '/'))
             .Order(StringComparer.Ordinal)
             .ToList();
