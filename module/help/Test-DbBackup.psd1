@@ -20,9 +20,6 @@ The database is decompressed to the system temporary folder ($env:TMPDIR or /tmp
 '@
 
     Parameters   = @{
-        MetricsPath = @'
-Writes the outcome to this Prometheus textfile-collector file (for example /var/lib/node_exporter/textfile/backupps.prom), for node_exporter's --collector.textfile.directory. Per database and operation (operation="backup", "verify", "restore" or "remove") it holds the gauges backupps_last_success_timestamp_seconds, backupps_last_run_timestamp_seconds, backupps_last_run_success (1 or 0), backupps_last_duration_seconds and backupps_last_size_bytes, and per database backupps_last_verification_passed (1 or 0, from Test-DbBackup). The file is updated atomically (written under a temporary name in the same folder, then renamed; concurrent writers wait for a lock file <file>.lock): other databases' and operations' series are kept, and a failed run keeps the time of the last success. So one alert rule catches a database without a backup for 24 hours: time() - backupps_last_success_timestamp_seconds{operation="backup"} > 86400. The file is readable by all (0644), since node_exporter usually runs as another user. A metrics file that cannot be written is a warning, never a failure of the operation.
-'@
         Passphrase              = @{
             Description = @'
 The passphrase of an encrypted backup, as a SecureString. Without -Passphrase, -PassphraseFile or -Certificate, the BACKUPPS_PASSPHRASE environment variable is used when it is set. A wrong passphrase is the error WrongPassphrase (category SecurityError), never reported as damage. Plain backups ignore it.

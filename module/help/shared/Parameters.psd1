@@ -24,4 +24,9 @@ Addresses buckets by path (https://host/bucket/key) instead of by host name (htt
     S3ServerSideEncryption  = @'
 Asks S3 to encrypt new objects at rest: None (the bucket's default), AES256 (S3-managed keys) or aws:kms (the account's KMS key). This is the store's own encryption; -Passphrase or -Certificate encrypt the backup before it leaves the machine.
 '@
+
+
+    MetricsPath = @'
+Writes the outcome to this Prometheus textfile-collector file (for example /var/lib/node_exporter/textfile/backupps.prom), for node_exporter's --collector.textfile.directory. Per database and operation (operation="backup", "verify", "restore" or "remove") it holds the gauges backupps_last_success_timestamp_seconds, backupps_last_run_timestamp_seconds, backupps_last_run_success (1 or 0), backupps_last_duration_seconds and backupps_last_size_bytes, and per database backupps_last_verification_passed (1 or 0, from Test-DbBackup). The file is updated atomically (written under a temporary name in the same folder, then renamed; concurrent writers wait for a lock file <file>.lock): other databases' and operations' series are kept, and a failed run keeps the time of the last success. So one alert rule catches a database without a backup for 24 hours: time() - backupps_last_success_timestamp_seconds{operation="backup"} > 86400. The file is readable by all (0644), since node_exporter usually runs as another user. A metrics file that cannot be written is a warning, never a failure of the operation.
+'@
 }

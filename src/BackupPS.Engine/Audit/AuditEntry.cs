@@ -33,6 +33,10 @@ public enum AuditResult
 /// </summary>
 public sealed class AuditEntry
 {
+    /// <summary>The destination whose audit log gets this line (local folder or S3); not part of the line.</summary>
+    [JsonIgnore]
+    internal Destinations.IBackupDestination? Store { get; set; }
+
     public DateTimeOffset Time { get; set; }
     public string Host { get; set; } = Environment.MachineName;
     public string User { get; set; } = Environment.UserName;

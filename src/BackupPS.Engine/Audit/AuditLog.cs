@@ -8,31 +8,40 @@ namespace BackupPS.Engine.Audit;
 /// </summary>
 public static class AuditLog
 {
-    /// <summary>The store of a destination folder; the one place to switch to IBackupDestination's audit lines.</summary>
-    internal static LocalAuditStore StoreFor(string folder) => new(folder);
+    /// <summary>The destination whose log gets <paramref name="entry"/>: the one it carries, else its local folder (an s3:// location without its connection is skipped).</summary>
+    private static Destinations.IBackupDestination? StoreOf(AuditEntry entry) =>
+        entry.Store ?? (string.IsNullOrWhiteSpace(entry.Destination) || Destinations.Destination.IsS3(entry.Destination)
+            ? null : new Destinations.LocalFolderDestination(entry.Destination));
 
     /// <summary>
     /// Appends <paramref name="entry"/> to the audit log of <paramref name="destination"/> (time, host and user filled
     /// in when missing). Never throws: a folder that does not exist is skipped (verbose), any other failure is a warning.
     /// </summary>
-    public static void Record(string? destination, AuditEntry entry, OperationContext? context = null)
+    /// <summary>Appends <paramref name="entry"/> to the audit log of a local folder (the entry's own destination wins when it carries one).</summary>
+    public static void Record(string? folder, AuditEntry entry, OperationContext? context = null)
     {
-        if (string.IsNullOrWhiteSpace(destination)) return;
+        if (string.IsNullOrWhiteSpace(folder)) return;
+        entry.Store ??= new Destinations.LocalFolderDestination(folder);
+        Record(entry, context);
+    }
+
+    public static void Record(AuditEntry entry, OperationContext? context = null)
+    {
+        if (StoreOf(entry) is not { } store) return;
         try
         {
-            var store = StoreFor(destination);
-            if (!store.FolderExists)
+            if (!store.Exists)
             {
-                context?.Verbose($"No audit line written: the folder '{store.Folder}' does not exist.");
+                context?.Verbose($"No audit line written: the destination '{store.Location}' does not exist.");
                 return;
             }
             if (entry.Time == default) entry.Time = DateTimeOffset.UtcNow;
-            entry.Destination ??= store.Folder;
+            entry.Destination ??= store.Location;
             store.AppendAuditLine(entry.ToJsonLine());
         }
         catch (Exception ex)
         {
-            context?.Warning($"The audit log in '{destination}' could not be written ({SecretScrubber.Scrub(ex.Message)}); the {entry.Operation} itself is not affected.");
+            context?.Warning($"The audit log in '{store.Location}' could not be written ({SecretScrubber.Scrub(ex.Message)}); the {entry.Operation} itself is not affected.");
         }
     }
 
@@ -47,28 +56,30 @@ public static class AuditLog
         entry.Time = DateTimeOffset.UtcNow;
         entry.Result = removed ? AuditResult.Removed : AuditResult.Kept;
         entry.Detail = reason;
-        Record(entry.Destination, entry, context);
+        Record(entry, context);
     }
 
     /// <summary>
     /// Every entry of the audit log of <paramref name="destination"/>, oldest first. A malformed line (e.g. torn by a
     /// crash) is skipped and reported to <paramref name="onMalformed"/> with its 1-based line number.
     /// </summary>
-    public static List<AuditEntry> Read(string destination, Action<int, string>? onMalformed = null)
+    public static List<AuditEntry> Read(string folder, Action<int, string>? onMalformed = null) =>
+        Read(new Destinations.LocalFolderDestination(folder), onMalformed);
+
+    public static List<AuditEntry> Read(Destinations.IBackupDestination store, Action<int, string>? onMalformed = null)
     {
-        var store = StoreFor(destination);
-        if (!store.FolderExists)
+        if (!store.Exists)
             throw new BackupException("DestinationNotFound", BackupErrorKind.NotFound,
-                $"The destination folder '{store.Folder}' does not exist. Check the path.", store.Folder);
+                $"The destination '{store.Location}' does not exist. Check the path.", store.Location);
         IReadOnlyList<string> lines;
         try
         {
-            lines = store.ReadAuditLines();
+            lines = store.ReadAuditLines().ToList();
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw new BackupException("AuditLogUnreadable", BackupErrorKind.PermissionDenied,
-                $"The audit log '{store.FilePath}' cannot be read: {ex.Message}", store.FilePath, ex);
+                $"The audit log of '{store.Location}' cannot be read: {ex.Message}", store.Location, ex);
         }
         var entries = new List<AuditEntry>(lines.Count);
         for (var i = 0; i < lines.Count; i++)

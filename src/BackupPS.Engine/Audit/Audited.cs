@@ -40,7 +40,7 @@ public static class Audited
             Depth.Value--;
             entry.DurationMs = clock.ElapsedMilliseconds;
             entry.Time = DateTimeOffset.UtcNow;
-            AuditLog.Record(entry.Destination, entry, context);
+            AuditLog.Record(entry, context);
             if (outermost && context.MetricsPath is not null) Metrics.BackupMetrics.TryRecord(context.MetricsPath, entry, context);
         }
     }
@@ -48,12 +48,14 @@ public static class Audited
     /// <summary>An entry for <paramref name="operation"/> on a backup file: its folder, id and database from the record when listed.</summary>
     public static AuditEntry ForBackup(AuditOperation operation, BackupRecord? record, string? path)
     {
-        var file = record?.Path ?? (path is null ? null : System.IO.Path.GetFullPath(path));
+        var remote = record is null && path is not null && Destinations.Destination.IsS3(path);
+        var file = record?.Path ?? (path is null ? null : remote ? path : System.IO.Path.GetFullPath(path));
         return new AuditEntry
         {
             Operation = operation,
             Path = file,
-            Destination = file is null ? null : System.IO.Path.GetDirectoryName(file),
+            Store = record?.Destination,
+            Destination = record?.Destination.Location ?? (file is null || remote ? null : System.IO.Path.GetDirectoryName(file)),
             BackupId = record?.Id,
             Database = record?.DatabaseName,
             Type = record?.Type.ToString(),
@@ -90,7 +92,7 @@ public static class Audited
         entry.BackupId ??= result.Manifest?.Id;
         entry.Database ??= result.Manifest?.DatabaseName;
         entry.Type ??= result.Manifest?.Type.ToString();
-        if (entry.Bytes is null && File.Exists(result.Path)) entry.Bytes = new FileInfo(result.Path).Length;
+        if (entry.Bytes is null && !Destinations.Destination.IsS3(result.Path) && File.Exists(result.Path)) entry.Bytes = new FileInfo(result.Path).Length;
         entry.Result = result.Passed ? AuditResult.Succeeded : AuditResult.Failed;
         if (!result.Passed) entry.Error = result.FailureReason ?? "No check ran.";
     }

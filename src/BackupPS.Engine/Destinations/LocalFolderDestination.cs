@@ -157,38 +157,10 @@ public sealed class LocalFolderDestination : IBackupDestination
 
     public void CleanStale(OperationContext context) => Operations.StaleTemporaryFiles.Clean(Root, context);
 
-    public const string AuditFileName = "audit.jsonl";
+    public const string AuditFileName = Audit.LocalAuditStore.FileName;
 
-    /// <summary>One write(2) of the line and its newline on an O_APPEND descriptor: concurrent writers never interleave within a line.</summary>
-    public void AppendAuditLine(string jsonLine)
-    {
-        var path = PathOf(AuditFileName);
-        var bytes = System.Text.Encoding.UTF8.GetBytes(jsonLine.TrimEnd('\n', '\r') + "\n");
-        try
-        {
-            FileSystemSecurity.CreatePrivateDirectory(Root);
-            var isNew = !File.Exists(path);
-            using (var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 1))
-            {
-                stream.Write(bytes);
-                stream.Flush(flushToDisk: true);
-            }
-            if (isNew) FileSystemSecurity.SetMode(path, 0x180);
-        }
-        catch (Exception ex) when (IoErrors.FromWrite(ex, path) is { } error)
-        {
-            throw error;
-        }
-    }
+    /// <summary>Appends one line to &lt;folder&gt;/audit.jsonl (whole line, under a file lock: see <see cref="Audit.LocalAuditStore"/>).</summary>
+    public void AppendAuditLine(string jsonLine) => new Audit.LocalAuditStore(Root).AppendAuditLine(jsonLine);
 
-    public IEnumerable<string> ReadAuditLines()
-    {
-        var path = PathOf(AuditFileName);
-        if (!File.Exists(path)) return [];
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        using var reader = new StreamReader(stream, System.Text.Encoding.UTF8);
-        var lines = new List<string>();
-        while (reader.ReadLine() is { } line) if (line.Length > 0) lines.Add(line);
-        return lines;
-    }
+    public IEnumerable<string> ReadAuditLines() => new Audit.LocalAuditStore(Root).ReadAuditLines();
 }

@@ -124,7 +124,20 @@ public static partial class ImportOperation
     }
 
     /// <summary>Imports one file; null when it was skipped because the destination already holds it (see <see cref="ImportRequest.Force"/>).</summary>
-    public static BackupRecord? Run(ImportRequest request, OperationContext context)
+    public static BackupRecord? Run(ImportRequest request, OperationContext context) =>
+        Audit.Audited.Run(context, new Audit.AuditEntry
+        {
+            Operation = Audit.AuditOperation.Import,
+            Destination = Destinations.Destination.IsS3(request.Destination) ? request.Destination : System.IO.Path.GetFullPath(request.Destination),
+            Detail = "from " + request.Path,
+        }, () => RunUnaudited(request, context), (entry, record) =>
+        {
+            if (record is null) { entry.Result = Audit.AuditResult.Skipped; return; }
+            entry.Store = record.Destination;
+            Audit.Audited.DescribeBackup(entry, record);
+        });
+
+    private static BackupRecord? RunUnaudited(ImportRequest request, OperationContext context)
     {
         var clock = Stopwatch.StartNew();
         var detection = Detect(request.Path);

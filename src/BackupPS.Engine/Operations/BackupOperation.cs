@@ -16,21 +16,24 @@ namespace BackupPS.Engine.Operations;
 /// </summary>
 public static class BackupOperation
 {
-    public static BackupRecord Run(BackupRequest request, OperationContext context) =>
-        Audit.Audited.Run(context, new Audit.AuditEntry
+    public static BackupRecord Run(BackupRequest request, OperationContext context)
+    {
+        var destination = request.Target ?? Destinations.Destination.Open(request.Destination, request.S3);
+        return Audit.Audited.Run(context, new Audit.AuditEntry
         {
             Operation = Audit.AuditOperation.New,
-            Destination = string.IsNullOrWhiteSpace(request.Destination) ? null : Path.GetFullPath(request.Destination),
+            Store = destination,
+            Destination = destination.Location,
             Database = request.Name ?? (request.DatabasePath is null ? null : Path.GetFileNameWithoutExtension(request.DatabasePath)),
             Type = request.Type?.ToString(),
-        }, () => RunUnaudited(request, context), Audit.Audited.DescribeBackup);
+        }, () => RunUnaudited(request, destination, context), Audit.Audited.DescribeBackup);
+    }
 
-    private static BackupRecord RunUnaudited(BackupRequest request, OperationContext context)
+    private static BackupRecord RunUnaudited(BackupRequest request, Destinations.IBackupDestination destination, OperationContext context)
     {
         var type = ResolveType(request);
         var databasePath = request.DatabasePath is null ? null : Path.GetFullPath(request.DatabasePath);
         if (databasePath is not null) SqliteDatabase.EnsureIsDatabase(databasePath);
-        var destination = request.Target ?? Destinations.Destination.Open(request.Destination, request.S3);
         var files = IncludedFiles.Resolve(request.IncludePaths, excluded: destination.LocalFolder);
         foreach (var skipped in files.Skipped) context.Warning($"Not backed up (a link, FIFO, socket or device): {skipped}");
 

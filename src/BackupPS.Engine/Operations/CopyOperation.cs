@@ -14,7 +14,24 @@ namespace BackupPS.Engine.Operations;
 public static class CopyOperation
 {
     /// <summary>The copy's record; null when <paramref name="skipExisting"/> and the destination already lists this backup.</summary>
-    public static BackupRecord? Run(BackupRecord source, IBackupDestination destination, bool skipExisting, OperationContext context)
+    public static BackupRecord? Run(BackupRecord source, IBackupDestination destination, bool skipExisting, OperationContext context) =>
+        Audit.Audited.Run(context, new Audit.AuditEntry
+        {
+            Operation = Audit.AuditOperation.Copy,
+            Store = destination, // the copy's line belongs to where the copy goes
+            Destination = destination.Location,
+            BackupId = source.Id,
+            Database = source.DatabaseName,
+            Type = source.Type.ToString(),
+            Bytes = source.SizeBytes,
+            Detail = "from " + source.Path,
+        }, () => RunUnaudited(source, destination, skipExisting, context), (entry, copy) =>
+        {
+            if (copy is null) entry.Result = Audit.AuditResult.Skipped;
+            else entry.Path = copy.Path;
+        });
+
+    private static BackupRecord? RunUnaudited(BackupRecord source, IBackupDestination destination, bool skipExisting, OperationContext context)
     {
         var fileName = source.FileName;
         if (destination.PathOf(fileName) == source.Path)

@@ -52,16 +52,20 @@ public static class PostgresBackupOperation
     public const string DirectoryExtension = ".pgdir";
     public const string GlobalsEntry = Manifest.DatabaseFolder + "globals.sql";
 
-    public static BackupRecord Run(PostgresBackupRequest request, OperationContext context) =>
-        Audit.Audited.Run(context, new Audit.AuditEntry
+    public static BackupRecord Run(PostgresBackupRequest request, OperationContext context)
+    {
+        var destination = request.Target ?? Destination.Open(request.Destination, request.S3);
+        return Audit.Audited.Run(context, new Audit.AuditEntry
         {
             Operation = Audit.AuditOperation.New,
-            Destination = string.IsNullOrWhiteSpace(request.Destination) ? null : System.IO.Path.GetFullPath(request.Destination),
+            Store = destination,
+            Destination = destination.Location,
             Database = string.IsNullOrWhiteSpace(request.Name) ? request.Connection.Database : request.Name,
             Type = request.Type.ToString(),
-        }, () => RunUnaudited(request, context), Audit.Audited.DescribeBackup);
+        }, () => RunUnaudited(request, destination, context), Audit.Audited.DescribeBackup);
+    }
 
-    private static BackupRecord RunUnaudited(PostgresBackupRequest request, OperationContext context)
+    private static BackupRecord RunUnaudited(PostgresBackupRequest request, IBackupDestination destination, OperationContext context)
     {
         if (request.IncludePaths.Count > 0)
             throw new BackupException("InvalidBackupType", BackupErrorKind.InvalidArgument,
@@ -72,7 +76,6 @@ public static class PostgresBackupOperation
         var conn = request.Connection;
         if (string.IsNullOrEmpty(conn.Database))
             throw new BackupException("DatabaseNotFound", BackupErrorKind.InvalidArgument, $"The connection {conn.Display()} names no database. Add it to the URL (postgres://host/dbname) or Database= of the connection string.", conn.Display());
-        var destination = request.Target ?? Destination.Open(request.Destination, request.S3);
         destination.EnsureWritable();
         destination.CleanStale(context);
         StaleTemporaryFiles.CleanTempFolder(context);

@@ -10,7 +10,7 @@ public static class RemoveOperation
     public static BackupRecord Run(BackupRecord record, OperationContext context) =>
         Audited.Run(context, Audited.ForBackup(AuditOperation.Remove, record, record.Path), () =>
         {
-            LocalFolderDestination.Delete(record);
+            record.Destination.Delete(record);
             return record;
         });
 }

@@ -75,10 +75,23 @@ public sealed class RetentionOperation(IBackupDestination destination)
         return results;
     }
 
-    /// <summary>THE one place a backup is removed (sidecar first, then the file). Hook point for auditing.</summary>
+    /// <summary>
+    /// One Retention line per decision in the audit log (Kept or Removed, with the rules or the reason); a removal
+    /// that was declined or failed is recorded as Kept. Not called under -WhatIf: nothing was decided for real.
+    /// </summary>
+    public void RecordDecisions(IEnumerable<RetentionDecision> decisions, ISet<RetentionDecision> removed, OperationContext context)
+    {
+        foreach (var decision in decisions)
+        {
+            if (decision.Backup.Record is not { } record) continue;
+            Audit.AuditLog.RecordRetention(record, removed.Contains(decision), decision.Reason, context);
+        }
+    }
+
+    /// <summary>THE one place a backup is removed (sidecar first, then the file); audited as a Remove.</summary>
     public void RemoveBackup(BackupRecord record, OperationContext context)
     {
-        record.Destination.Delete(record);
+        Operations.RemoveOperation.Run(record, context);
         context.Verbose($"Removed '{record.Path}' and its sidecar ({record.SizeBytes.ToString("N0", CultureInfo.InvariantCulture)} bytes).");
     }
 

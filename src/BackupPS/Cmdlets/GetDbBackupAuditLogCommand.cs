@@ -5,7 +5,7 @@ namespace BackupPS.Cmdlets;
 
 [Cmdlet(VerbsCommon.Get, "DbBackupAuditLog")]
 [OutputType(typeof(DbBackupAuditEntry))]
-public sealed class GetDbBackupAuditLogCommand : DbBackupCmdlet
+public sealed class GetDbBackupAuditLogCommand : DestinationCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("FullName")]
@@ -46,10 +46,10 @@ public sealed class GetDbBackupAuditLogCommand : DbBackupCmdlet
     {
         foreach (var folder in Destination)
         {
-            var path = ResolvePath(folder);
+            var path = ResolveLocation(folder);
             if (!_read.Add(path)) continue; // backups piped from Get-DbBackup name their folder once each
-            Try(() => _entries.AddRange(AuditLog.Read(path, (line, why) =>
-                WriteWarning($"Skipped line {line} of '{System.IO.Path.Combine(path, LocalAuditStore.FileName)}': it is not a complete audit entry ({why})."))), path);
+            Try(() => _entries.AddRange(AuditLog.Read(OpenDestination(path), (line, why) =>
+                WriteWarning($"Skipped line {line} of the audit log of '{path}': it is not a complete audit entry ({why})."))), path);
         }
     }
 

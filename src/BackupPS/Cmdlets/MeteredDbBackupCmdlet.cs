@@ -3,7 +3,7 @@ using System.Management.Automation;
 namespace BackupPS.Cmdlets;
 
 /// <summary>The cmdlets whose outcome can go to a Prometheus textfile (New, Test, Restore, Remove): -MetricsPath, declared once.</summary>
-public abstract class MeteredDbBackupCmdlet : DbBackupCmdlet
+public abstract class MeteredDbBackupCmdlet : DestinationCmdlet
 {
     [Parameter]
     [ValidateNotNullOrEmpty]

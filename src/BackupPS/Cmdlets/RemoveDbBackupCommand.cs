@@ -135,6 +135,7 @@ public sealed class RemoveDbBackupCommand : BackupInputCmdlet
                 else if (result.Error is not null) WriteError(ErrorFor(result.Error, result.Decision.Backup.Path));
             }
         }
+        if (!IsWhatIf) RunEngine(ctx => { operation.RecordDecisions(plan.Decisions, removed, ctx); return true; });
         foreach (var decision in plan.Decisions)
             WriteObject(DbBackupRetentionDecision.From(decision, removed.Contains(decision)));
     }
