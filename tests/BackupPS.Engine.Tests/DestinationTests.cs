@@ -114,6 +114,7 @@ public sealed class DestinationTests : IDisposable
     public void Audit_lines_append_in_order_to_audit_jsonl()
     {
         IBackupDestination destination = new LocalFolderDestination(_temp["backups"]);
+        destination.EnsureWritable();
         Assert.Empty(destination.ReadAuditLines());
         destination.AppendAuditLine("{\"n\":1}");
         destination.AppendAuditLine("{\"n\":2}\n");

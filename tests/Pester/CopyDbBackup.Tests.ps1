@@ -41,7 +41,11 @@ Describe 'Copy-DbBackup' {
         [IO.File]::WriteAllBytes($made.Path, $bytes)
         Copy-DbBackup -Path $made.Path -Destination $b -ErrorVariable errs -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         $errs[0].FullyQualifiedErrorId | Should -Be 'CopyChecksumMismatch,BackupPS.Cmdlets.CopyDbBackupCommand'
-        @(Get-ChildItem -Force $b -ErrorAction SilentlyContinue).Count | Should -Be 0
+        @(Get-ChildItem -Force $b -ErrorAction SilentlyContinue | Where-Object Name -ne 'audit.jsonl').Count | Should -Be 0
+        $line = @(Get-DbBackupAuditLog $b -Operation Copy)
+        $line.Count | Should -Be 1 -Because 'the refused copy is in the destination audit log'
+        $line[0].Result | Should -Be 'Failed'
+        $line[0].ErrorId | Should -Be 'CopyChecksumMismatch'
     }
 
     It '-WhatIf copies nothing' {

@@ -58,6 +58,17 @@ Describe 'Backups to an S3 bucket' {
         @(Get-TestS3Upload $server backups).Count | Should -Be 0 -Because 'no unfinished multipart upload is left behind'
     }
 
+    It 'writes its audit line into the bucket (one object per line under prefix/audit/), read back by Get-DbBackupAuditLog' {
+        @(Get-TestS3Object $server backups 'nightly/audit/' -IncludeAuditLog).Count | Should -BeGreaterThan 0
+        $line = @(Get-DbBackupAuditLog s3://backups/nightly @s3 -Operation New -ErrorAction Stop)
+        $line.Count | Should -Be 1
+        $line[0].Result | Should -Be 'Succeeded'
+        $line[0].BackupId | Should -Be $b.Id
+        $line[0].Destination | Should -Be 's3://backups/nightly'
+        (Get-TestS3Object $server backups 'nightly/audit/' -IncludeAuditLog | ForEach-Object { Get-Content -Raw $_.Path }) -join '' |
+            Should -Not -Match 'S3RVER' -Because 'no credential is ever written to the audit log'
+    }
+
     It 'stores a standard archive: tar --zstd opens the uploaded object' {
         $key = Get-KeyOf $b.Path 'backups'
         $object = (Get-TestS3Object $server backups $key | Where-Object Key -eq $key).Path

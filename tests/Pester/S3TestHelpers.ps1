@@ -143,7 +143,8 @@ function Restore-TestS3Environment {
 # the server's store, where (with server.js's atomic PUT) an object exists exactly when ListObjects shows it.
 # Unfinished multipart uploads are not objects (S3 does not list them either).
 function Get-TestS3Object {
-    param($Server, [string] $Bucket, [string] $Prefix = '')
+    # Audit-log objects (<prefix>/audit/…, one per operation, by design) are left out unless -IncludeAuditLog.
+    param($Server, [string] $Bucket, [string] $Prefix = '', [switch] $IncludeAuditLog)
     $root = Join-Path $Server.DataDirectory $Bucket
     if (-not (Test-Path -LiteralPath $root)) { return @() }
     $suffix = '._S3rver_object'
@@ -153,7 +154,7 @@ function Get-TestS3Object {
             $key = $_.FullName.Substring($root.Length + 1)
             [pscustomobject]@{ Key = $key.Substring(0, $key.Length - $suffix.Length); Size = $_.Length; Path = $_.FullName }
         } |
-        Where-Object { $_.Key.StartsWith($Prefix) } |
+        Where-Object { $_.Key.StartsWith($Prefix) -and ($IncludeAuditLog -or $_.Key -notmatch '(^|/)audit/') } |
         Sort-Object Key)
 }
 

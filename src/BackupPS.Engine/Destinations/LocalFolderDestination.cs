@@ -160,7 +160,7 @@ public sealed class LocalFolderDestination : IBackupDestination
     public const string AuditFileName = Audit.LocalAuditStore.FileName;
 
     /// <summary>Appends one line to &lt;folder&gt;/audit.jsonl (whole line, under a file lock: see <see cref="Audit.LocalAuditStore"/>).</summary>
-    public void AppendAuditLine(string jsonLine) => new Audit.LocalAuditStore(Root).AppendAuditLine(jsonLine);
+    public void AppendAuditLine(string jsonLine) => new Audit.LocalAuditStore(Root).AppendAuditLine(jsonLine.TrimEnd('\n', '\r'));
 
     public IEnumerable<string> ReadAuditLines() => new Audit.LocalAuditStore(Root).ReadAuditLines();
 }
