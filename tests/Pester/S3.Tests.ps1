@@ -337,6 +337,41 @@ Describe 'Copy-DbBackup between folders and buckets' {
     }
 }
 
+Describe 'Storage statistics, health and import on S3 destinations' {
+    It 'Get-DbBackupStorage sums up an S3 prefix (sizes from the listing; free space unknown)' {
+        1..2 | ForEach-Object { New-DbBackup -Database $db -Destination s3://backups/stats @s3 -ErrorAction Stop | Out-Null }
+        $listed = @(Get-DbBackup s3://backups/stats @s3 -ErrorAction Stop)
+        $stats = @(Get-DbBackupStorage s3://backups/stats @s3 -ErrorAction Stop)
+        $stats.Count | Should -Be 1
+        $stats[0].Database | Should -Be 'app'
+        $stats[0].Count | Should -Be $listed.Count
+        $stats[0].TotalBytes | Should -Be (($listed | Measure-Object SizeBytes -Sum).Sum)
+        $stats[0].NewestBackup.Id | Should -Be $listed[0].Id
+        $stats[0].DestinationFreeBytes | Should -BeNullOrEmpty
+    }
+
+    It 'Get-DbHealth -Destination s3://... finds the last backup of the database there' {
+        $newest = Get-DbBackup s3://backups/stats @s3 -Latest -ErrorAction Stop
+        $health = Get-DbHealth $db -Destination s3://backups/stats @s3 -ErrorAction Stop
+        $health.LastBackup.Id | Should -Be $newest.Id
+        $health.Destination | Should -Be 's3://backups/stats'
+    }
+
+    It 'Import-DbBackup adopts an old gzip copy straight into S3, and it verifies and restores from there' {
+        $old = Join-Path $ws 'legacy-2024-05-01.db'
+        Invoke-Native sqlite3 $db ".backup '$old'" | Out-Null
+        Invoke-Native gzip -k $old | Out-Null
+        $imported = Import-DbBackup -Path "$old.gz" -Destination s3://backups/imported @s3 -ErrorAction Stop
+        $imported.Path | Should -BeLike 's3://backups/imported/legacy_*'
+        (Get-DbBackup s3://backups/imported @s3).Id | Should -Be $imported.Id
+        ($imported | Test-DbBackup).Passed | Should -BeTrue
+        $target = Join-Path $ws 'legacy-restored.db'
+        $imported | Restore-DbBackup -Target $target -Force -ErrorAction Stop | Out-Null
+        Get-RowCount $target 'Track' | Should -Be $rows['Track']
+        @(Get-ChildItem -Force $ws -Filter '*.partial').Count | Should -Be 0
+    }
+}
+
 Describe 'Removing S3 backups' {
     It 'Remove-DbBackup of a piped S3 backup deletes its object and sidecar' {
         $r = New-DbBackup -Database $db -Destination s3://backups/remove @s3 -ErrorAction Stop
