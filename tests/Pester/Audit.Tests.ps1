@@ -137,6 +137,25 @@ Describe 'audit.jsonl' {
         $lines.database | Should -Be @('assets', 'assets')
     }
 
+    It 'a retention run logs one Retention decision per backup and a Remove line per removal; -WhatIf logs nothing' {
+        $dir = Join-Path $ws 'retention'
+        $made = 1..3 | ForEach-Object { New-DbBackup $db $dir; Start-Sleep -Milliseconds 20 }
+        $newest = $made | Sort-Object CreatedUtc | Select-Object -Last 1
+        $before = @(Get-DbBackupAuditLog $dir).Count
+        Remove-DbBackup -Destination $dir -KeepLast 1 -WhatIf | Out-Null
+        @(Get-DbBackupAuditLog $dir).Count | Should -Be $before -Because '-WhatIf decides nothing for real'
+
+        Remove-DbBackup -Destination $dir -KeepLast 1 -Force | Out-Null
+        $decisions = @(Get-DbBackupAuditLog $dir -Operation Retention)
+        $decisions.Count | Should -Be 3
+        @($decisions | Where-Object Result -eq 'Kept').BackupId | Should -Be $newest.Id
+        @($decisions | Where-Object Result -eq 'Removed').Count | Should -Be 2
+        $removes = @(Get-DbBackupAuditLog $dir -Operation Remove)
+        $removes.Count | Should -Be 2
+        @($removes | Where-Object Result -eq 'Succeeded').Count | Should -Be 2
+        ($removes.BackupId | Sort-Object) | Should -Be (@($decisions | Where-Object Result -eq 'Removed').BackupId | Sort-Object)
+    }
+
     It 'the log file is private (0600)' {
         Get-Mode (Join-Path $ws 'cycle/audit.jsonl') | Should -Be '600'
     }
