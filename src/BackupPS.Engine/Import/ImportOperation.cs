@@ -70,6 +70,15 @@ public static partial class ImportOperation
 {
     public const string Accepted = "a SQLite database file, a pg_dump custom-format dump (pg_dump -Fc) or a pg_dump plain SQL dump, each as is or compressed with gzip or zstd";
 
+    /// <summary>What -WhatIf says about importing <paramref name="request"/>: recognising the file reads only its first bytes; nothing is checked or written.</summary>
+    public static string Preview(ImportRequest request)
+    {
+        var detection = Detect(request.Path);
+        var name = request.DatabaseName ?? DatabaseNameFor(System.IO.Path.GetFileName(request.Path));
+        var created = request.Created ?? new DateTimeOffset(File.GetLastWriteTimeUtc(request.Path), TimeSpan.Zero);
+        return $"{request.Path}: a {detection.Description}, as a backup of '{name}' created {created.LocalDateTime:yyyy-MM-dd HH:mm:ss}, into {request.Destination}";
+    }
+
     /// <summary>Recognises <paramref name="path"/> by its first bytes (decompressing gzip/zstd first); ImportUnrecognizedFormat if it is none of <see cref="Accepted"/>.</summary>
     public static ImportDetection Detect(string path)
     {

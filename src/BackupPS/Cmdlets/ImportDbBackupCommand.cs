@@ -11,7 +11,7 @@ namespace BackupPS.Cmdlets;
 /// </summary>
 [Cmdlet(VerbsData.Import, "DbBackup", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(DbBackup))]
-public sealed class ImportDbBackupCommand : DestinationCmdlet
+public sealed class ImportDbBackupCommand : ArchiveWritingCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("FullName")]
@@ -34,35 +34,11 @@ public sealed class ImportDbBackupCommand : DestinationCmdlet
     public string? Engine { get; set; }
 
     [Parameter]
-    public DbBackupCompression Compression { get; set; } = DbBackupCompression.Zstd;
-
-    [Parameter]
-    [ValidateRange(1, 19)]
-    public int? CompressionLevel { get; set; }
-
-    [Parameter]
     public SwitchParameter Force { get; set; }
 
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? PgBinPath { get; set; }
-
-    [Parameter]
-    public System.Security.SecureString? Passphrase { get; set; }
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? PassphraseFile { get; set; }
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public object[]? Certificate { get; set; }
-
-    protected override void BeginProcessing()
-    {
-        try { Keys = KeyParameters.Build(Passphrase, PassphraseFile, Certificate, needPrivateKey: false, ResolvePath); }
-        catch (BackupException ex) { ThrowTerminatingError(ErrorFor(ex, null)); }
-    }
 
     protected override void ProcessRecord()
     {
@@ -81,7 +57,7 @@ public sealed class ImportDbBackupCommand : DestinationCmdlet
                         Created = Created is { } c ? new DateTimeOffset(c) : null,
                         DatabaseName = DatabaseName,
                         Engine = Engine,
-                        Compression = Enum.Parse<CompressionKind>(Compression.ToString()),
+                        Compression = CompressionKind,
                         CompressionLevel = CompressionLevel,
                         Encryption = Keys,
                         Force = Force,
@@ -89,11 +65,7 @@ public sealed class ImportDbBackupCommand : DestinationCmdlet
                     };
                     if (IsWhatIf)
                     {
-                        // Recognising the file reads only its first bytes: -WhatIf says what it is without checking or writing anything.
-                        var detection = ImportOperation.Detect(file);
-                        var name = DatabaseName ?? ImportOperation.DatabaseNameFor(System.IO.Path.GetFileName(file));
-                        var created = request.Created ?? new DateTimeOffset(File.GetLastWriteTimeUtc(file), TimeSpan.Zero);
-                        ShouldProcess($"{file}: a {detection.Description}, as a backup of '{name}' created {created.LocalDateTime:yyyy-MM-dd HH:mm:ss}, into {destination}", "Import");
+                        ShouldProcess(ImportOperation.Preview(request), "Import");
                         return;
                     }
                     if (!ShouldProcess($"{file} -> {destination}", "Import")) return;

@@ -7,7 +7,7 @@ namespace BackupPS.Cmdlets;
 
 [Cmdlet(VerbsCommon.New, "DbBackup", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(DbBackup))]
-public sealed class NewDbBackupCommand : MeteredDbBackupCmdlet
+public sealed class NewDbBackupCommand : ArchiveWritingCmdlet
 {
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("FullName", "Path")]
@@ -37,13 +37,6 @@ public sealed class NewDbBackupCommand : MeteredDbBackupCmdlet
     public string[] Tag { get; set; } = [];
 
     [Parameter]
-    public DbBackupCompression Compression { get; set; } = DbBackupCompression.Zstd;
-
-    [Parameter]
-    [ValidateRange(1, 19)]
-    public int? CompressionLevel { get; set; }
-
-    [Parameter]
     [ValidateRange(0, 86400)]
     public int LockTimeoutSec { get; set; } = 30;
 
@@ -64,17 +57,6 @@ public sealed class NewDbBackupCommand : MeteredDbBackupCmdlet
     public string[] ExcludeTableData { get; set; } = [];
 
     [Parameter]
-    public System.Security.SecureString? Passphrase { get; set; }
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? PassphraseFile { get; set; }
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public object[]? Certificate { get; set; }
-
-    [Parameter]
     [ValidateRange(1, 64)]
     public int Jobs { get; set; } = 1;
 
@@ -83,12 +65,6 @@ public sealed class NewDbBackupCommand : MeteredDbBackupCmdlet
 
     [Parameter]
     public SwitchParameter IncludeRolePasswords { get; set; }
-
-    protected override void BeginProcessing()
-    {
-        try { Keys = KeyParameters.Build(Passphrase, PassphraseFile, Certificate, needPrivateKey: false, ResolvePath); }
-        catch (BackupPS.Engine.BackupException ex) { ThrowTerminatingError(ErrorFor(ex, null)); }
-    }
 
     protected override void ProcessRecord()
     {
@@ -107,7 +83,7 @@ public sealed class NewDbBackupCommand : MeteredDbBackupCmdlet
             Name = Name,
             Description = Description,
             Tags = Tag,
-            Compression = Enum.Parse<CompressionKind>(Compression.ToString()),
+            Compression = CompressionKind,
             CompressionLevel = CompressionLevel,
             LockTimeout = TimeSpan.FromSeconds(LockTimeoutSec),
             Encryption = Keys,
@@ -133,7 +109,7 @@ public sealed class NewDbBackupCommand : MeteredDbBackupCmdlet
                 Name = Name,
                 Description = Description,
                 Tags = Tag,
-                Compression = Enum.Parse<CompressionKind>(Compression.ToString()),
+                Compression = CompressionKind,
                 CompressionLevel = CompressionLevel,
                 PgBinPath = PgBinPath is null ? null : ResolvePath(PgBinPath),
                 ExcludeTable = ExcludeTable,
