@@ -22,7 +22,7 @@ The rules, applied to each database separately (database names compared case-ins
 - A backup kept by any rule stays, and its Reason names every rule that keeps it. A backup no rule keeps is removed (NotKept).
 - -OlderThan <span> limits removal to backups older than the span (measured from now). Alone, it removes every backup older than the span (reason OlderThan). With Keep rules, the backups younger than the span are kept (NotOlderThan) and take no period; the Keep rules are applied to the older backups only. So -OlderThan 30.00:00:00 -KeepMonthly 6 keeps everything of the last 30 days plus the newest backup of each of the 6 newest months before that.
 - PreRestore safety copies (taken by Restore-DbBackup) are rated on their own, so a safety copy never takes the day, week or month of a regular backup. Safety copies younger than a day are always kept (PreRestoreSafety) unless PreRestore is named in -Type.
-- If a database has a verified backup (Test-DbBackup passed) and the policy would leave it none, its newest verified backup is kept (LastVerified) unless -AllowRemoveLastVerified is given.
+- If a database has a verified backup (Test-DbBackup passed) and the policy would leave it none, its newest verified backup is kept (LastVerified) unless -Force is given.
 - A policy that would remove every backup of a database stops with the error RetentionWouldRemoveAll before anything is removed. Backups of the database outside -Type count as left. To delete all backups of a database, name them: Get-DbBackup <folder> -DatabaseName <name> | Remove-DbBackup.
 
 WORKED EXAMPLE. A backup of app every night at 02:00 UTC from 1 August to Wednesday 25 November 2026 (117 backups), and -KeepDaily 7 -KeepWeekly 4 -KeepMonthly 12 -Utc on 25 November:
@@ -40,7 +40,7 @@ The backups to remove, as DbBackup objects from Get-DbBackup or New-DbBackup. Th
 Paths of backup files to remove. Each must have its sidecar beside it (error NotAListedBackup otherwise); giving the sidecar's path (<backup file>.json) removes the backup it describes. Relative paths are resolved against the current PowerShell location; wildcards are not expanded. Objects with a FullName, PSPath or LiteralPath property bind by property name.
 '@
         Force       = @'
-Removes the backups without asking for confirmation, for example in a scheduled cleanup job. With -WhatIf, nothing is removed even with -Force. With a retention policy, -Force only skips the prompts: it does not lift the safety rules (the last verified backup, young PreRestore copies, RetentionWouldRemoveAll), because scheduled jobs need -Force and are exactly where the safety rules matter. -AllowRemoveLastVerified lifts the verified-backup rule.
+Removes the backups without asking for confirmation. With -WhatIf, nothing is removed even with -Force. With a retention policy, -Force also lets the policy remove the last verified backup of a database (without it, that backup is kept with the rule LastVerified); the other safety rules stay (PreRestore copies younger than a day unless -Type PreRestore names them, and RetentionWouldRemoveAll). In a scheduled retention job use -Confirm:$false instead: it skips the prompts and keeps every safety rule.
 '@
         Destination = @'
 The backup folder to apply a retention policy to (the Policy parameter set). Give at least one rule: -KeepLast, -KeepHourly, -KeepDaily, -KeepWeekly, -KeepMonthly, -KeepYearly, -KeepWithin or -OlderThan (error NoRetentionRule otherwise).
@@ -78,9 +78,6 @@ Only backups older than this time span (measured from now) can be removed. Alone
         Utc         = @'
 Computes hours, days, weeks, months and years in UTC instead of the local time zone.
 '@
-        AllowRemoveLastVerified = @'
-Lets the policy remove the last verified backup of a database. Without it, when a database has a verified backup and the policy would leave it none, its newest verified backup is kept with the rule LastVerified.
-'@
         WhatIf      = @'
 Shows which backups (database, type, creation time and id) would be removed, without removing anything. With a retention policy it also names the reason, and the output objects are the preview (Action Keep or Remove and the rules; Removed is false).
 '@
@@ -117,11 +114,11 @@ Lists every backup in the folder with Action Keep or Remove and the rules that k
         @{
             Title   = 'Apply a retention policy in a scheduled job'
             Code    = @'
-Remove-DbBackup -Destination /srv/backups/myapp -KeepLast 3 -KeepDaily 14 -KeepMonthly 6 -Utc -Force |
+Remove-DbBackup -Destination /srv/backups/myapp -KeepLast 3 -KeepDaily 14 -KeepMonthly 6 -Utc -Confirm:$false |
     Where-Object Removed | Measure-Object SizeBytes -Sum
 '@
             Remarks = @'
-Removes what the policy does not keep without prompting, computing days and months in UTC, and sums the bytes freed. -Force skips the prompts only: the last verified backup of a database and PreRestore copies younger than a day still stay, and a policy that would remove every backup of a database stops with RetentionWouldRemoveAll.
+Removes what the policy does not keep without prompting, computing days and months in UTC, and sums the bytes freed. -Confirm:$false skips the prompts only: the last verified backup of a database and PreRestore copies younger than a day still stay, and a policy that would remove every backup of a database stops with RetentionWouldRemoveAll.
 '@
         }
         @{

@@ -149,17 +149,18 @@ Remove-DbBackup -Destination '$folder' -KeepDaily 2 -WhatIf | Where-Object Path 
         Test-There $young
     }
 
-    It 'keeps the only verified backup of a database unless -AllowRemoveLastVerified; -Force does not lift it' {
+    It 'keeps the only verified backup of a database unless -Force; -Confirm:$false does not lift it' {
         $folder = New-Folder 'verified'
         $verified = New-DatedBackup $folder (Utc '2025-04-01T10:00:00') -Verified
         $b2 = New-DatedBackup $folder (Utc '2025-04-02T10:00:00')
         $b3 = New-DatedBackup $folder (Utc '2025-04-03T10:00:00')
         $verified.LastVerificationPassed | Should -BeTrue
-        $out = @(Remove-DbBackup -Destination $folder -KeepLast 1 -Force)
+        $out = @(Remove-DbBackup -Destination $folder -KeepLast 1 -Confirm:$false)
         ($out | Where-Object Path -EQ $verified.Path).Rules | Should -Be 'LastVerified'
+        ($out | Where-Object Path -EQ $verified.Path).Reason | Should -Match '-Force lets it go'
         Test-There $verified
         Test-Gone $b2
-        $out = @(Remove-DbBackup -Destination $folder -KeepLast 1 -AllowRemoveLastVerified -Force)
+        $out = @(Remove-DbBackup -Destination $folder -KeepLast 1 -Force)
         ($out | Where-Object Path -EQ $verified.Path).Removed | Should -BeTrue
         Test-Gone $verified
         Test-There $b3

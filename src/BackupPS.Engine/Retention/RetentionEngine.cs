@@ -62,7 +62,7 @@ public static class RetentionEngine
             // Safety: never leave a database without a verified backup when it has one.
             if (!policy.AllowRemoveLastVerified && !outOfScope.Any(b => b.Verified) && !inScope.Any(b => b.Verified && Kept(b))
                 && inScope.FirstOrDefault(b => b.Verified) is { } lastVerified)
-                reasons[lastVerified].Add(new RetentionReason(RetentionRules.LastVerified, "the only verified backup of the database that would be left; -AllowRemoveLastVerified lets it go"));
+                reasons[lastVerified].Add(new RetentionReason(RetentionRules.LastVerified, "the only verified backup of the database that would be left; -Force lets it go"));
 
             foreach (var b in inScope)
             {

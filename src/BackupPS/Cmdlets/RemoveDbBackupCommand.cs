@@ -14,7 +14,7 @@ public sealed class RemoveDbBackupCommand : BackupInputCmdlet
 {
     private const string PolicySet = "Policy";
 
-    /// <summary>No prompt (all sets). In the Policy set it does NOT lift the safety rules: that is -AllowRemoveLastVerified.</summary>
+    /// <summary>No prompt (all sets). In the Policy set it also lifts the LastVerified rule (the refusal -Force overrides, as the issue asks); the other safety rules stay.</summary>
     [Parameter]
     public SwitchParameter Force { get; set; }
 
@@ -64,9 +64,6 @@ public sealed class RemoveDbBackupCommand : BackupInputCmdlet
     [Parameter(ParameterSetName = PolicySet)]
     public SwitchParameter Utc { get; set; }
 
-    [Parameter(ParameterSetName = PolicySet)]
-    public SwitchParameter AllowRemoveLastVerified { get; set; }
-
     protected override void ProcessRecord()
     {
         if (ParameterSetName == PolicySet)
@@ -106,7 +103,7 @@ public sealed class RemoveDbBackupCommand : BackupInputCmdlet
             TimeZone = Utc ? TimeZoneInfo.Utc : TimeZoneInfo.Local,
             DatabaseNames = DatabaseName,
             Types = Type?.Select(t => Enum.Parse<BackupType>(t.ToString())).ToArray(),
-            AllowRemoveLastVerified = AllowRemoveLastVerified,
+            AllowRemoveLastVerified = Force,
         };
         RetentionOperation? operation = null;
         Try(() => operation = new RetentionOperation(OpenDestination(Destination)), path);
