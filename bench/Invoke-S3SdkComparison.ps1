@@ -14,7 +14,7 @@
     the runs are interleaved and the order alternates run by run. Times are the child's own Stopwatch (upload +
     download; process start-up excluded); the median of -Runs is reported, peak RSS the maximum.
     Before the runs, Minio is tried once without the 206 workaround (see Program.cs) to record whether its ranged
-    reads work as shipped. Dependency weight: bench/S3SdkComparison/Deps/{Aws,Minio,None} are published
+    reads work as shipped. Dependency weight: bench/S3SdkComparison/Deps/{Aws,Minio} are published
     (framework-dependent, net8.0) and the DLLs of each output are summed (the app's own DLL left out).
     The S3 server is tests/s3server/server.js (s3rver on node, 127.0.0.1), started and stopped here.
     A second pass (-LinkMiBPerSecond, 0 to skip) restarts the server with --max-bytes-per-second: each request body
@@ -58,91 +58,90 @@ function Invoke-Dotnet([string[]] $Arguments) {
 $load = ((Get-Content /proc/loadavg -Raw) -split ' ')[0..2] -join ' '
 $work = Join-Path ([IO.Path]::GetTempPath()) "backupps-sdkbench.$PID"
 New-Item -ItemType Directory -Force -Path $work | Out-Null
-
-Write-Log "Building $BenchProject"
-$benchOut = Join-Path $work 'bench'
-Invoke-Dotnet @('build', $BenchProject, '-c', 'Release', '-o', $benchOut, '--nologo', '-v', 'q')
-$benchDll = Join-Path $benchOut 'S3SdkComparison.dll'
-
-# ---- dependency weight -------------------------------------------------------------------------------------------
-$deps = [ordered]@{}
-foreach ($name in 'Aws', 'Minio', 'None') {
-    $project = Join-Path $Root "Deps/$name/Deps$name.csproj"
-    $out = Join-Path $work "deps-$name"
-    Write-Log "Publishing $project"
-    Invoke-Dotnet @('publish', $project, '-c', 'Release', '-o', $out, '--nologo', '-v', 'q')
-    $dlls = @(Get-ChildItem -LiteralPath $out -Filter *.dll | Where-Object Name -ne "Deps$name.dll")
-    $assets = Get-Content -Raw (Join-Path $Root "Deps/$name/obj/project.assets.json") | ConvertFrom-Json -AsHashtable
-    $packages = @($assets.libraries.GetEnumerator() | Where-Object { $_.Value.type -eq 'package' } | ForEach-Object { $_.Key } | Sort-Object)
-    $deps[$name] = [pscustomobject]@{
-        Bytes = [long]($dlls | ForEach-Object Length | Measure-Object -Sum).Sum; Count = $dlls.Count
-        Dlls = @($dlls | Sort-Object Length -Descending | ForEach-Object { '{0} ({1} KiB)' -f $_.Name, [Math]::Round($_.Length / 1KB) })
-        Packages = $packages
-    }
-}
-
-# ---- the runs ----------------------------------------------------------------------------------------------------
-function Invoke-Child([string] $Sdk, [int] $Mib, [int] $Seed, [string[]] $Extra = @()) {
-    $psi = [Diagnostics.ProcessStartInfo]::new($Dotnet)
-    foreach ($a in @($benchDll, $Sdk, '--endpoint', $server.Endpoint, '--bucket', 'bench', '--size-mib', "$Mib", '--seed', "$Seed",
-            '--access-key', $server.AccessKey, '--secret-key', $server.SecretKey, '--region', $server.Region) + $Extra) { $psi.ArgumentList.Add($a) }
-    $psi.UseShellExecute = $false
-    $psi.RedirectStandardOutput = $true
-    $psi.RedirectStandardError = $true
-    $clock = [Diagnostics.Stopwatch]::StartNew()
-    $p = [Diagnostics.Process]::Start($psi)
-    $stdout = $p.StandardOutput.ReadToEndAsync()
-    $stderr = $p.StandardError.ReadToEndAsync()
-    if (-not $p.WaitForExit(30 * 60 * 1000)) { $p.Kill($true); throw "$Sdk did not finish within 30 minutes" }
-    $p.WaitForExit()
-    $processSeconds = $clock.Elapsed.TotalSeconds
-    $line = @($stdout.Result -split "`n" | Where-Object { $_ -match '^\{' } | Select-Object -Last 1)
-    $r = if ($line) { $line[0] | ConvertFrom-Json } else { [pscustomobject]@{ sdk = $Sdk; error = "no result (exit $($p.ExitCode)): $($stderr.Result.Trim())" } }
-    $r | Add-Member -NotePropertyName processSeconds -NotePropertyValue $processSeconds
-    if (-not $r.PSObject.Properties['error']) { $r | Add-Member -NotePropertyName error -NotePropertyValue $null }
-    if (-not $r.error -and -not $r.sha256Match) { $r.error = 'the SHA-256 read back differs from the one uploaded' }
-    $r
-}
-
-function Invoke-Pass([long] $MaxBytesPerSecond, [switch] $Probe) {
-    $script:server = Start-TestS3Server -Bucket bench -MaxBytesPerSecond $MaxBytesPerSecond
-    $pass = @{ aws = @(); minio = @(); probe = $null }
-    try {
-        Write-Log "S3 server: $($server.Endpoint)$(if ($MaxBytesPerSecond) { ", request bodies at most $(MiB $MaxBytesPerSecond) MiB/s each" }); $SizeMiB MiB x $Runs runs per SDK"
-        # Warm-up (disk cache of the assemblies), and Minio's ranged reads as shipped.
-        $warm = Invoke-Child aws 20 1
-        if ($warm.error) { throw "AWSSDK warm-up failed: $($warm.error)" }
-        if ($Probe) {
-            $pass.probe = Invoke-Child minio 20 1 @('--minio-206-workaround', 'off')
-            Write-Log "Minio 7.0.0 ranged GET without the workaround: $(if ($pass.probe.error) { "fails: $($pass.probe.error)" } else { 'works' })"
-        }
-        $warm = Invoke-Child minio 20 1
-        if ($warm.error) { throw "Minio warm-up failed: $($warm.error)" }
-
-        for ($run = 1; $run -le $Runs; $run++) {
-            $order = if ($run % 2) { 'aws', 'minio' } else { 'minio', 'aws' }
-            foreach ($sdk in $order) {
-                $r = Invoke-Child $sdk $SizeMiB $run
-                $pass[$sdk] += $r
-                if ($r.error) { Write-Log "  run $run $sdk FAILED: $($r.error)" }
-                else {
-                    Write-Log ('  run {0} {1,-5}: {2:0.00} s (upload {3:0.00} s, {4} parts, max {5} in flight; download {6:0.00} s), peak RSS {7} MiB, CPU {8:0.00} s' -f
-                        $run, $sdk, $r.seconds, $r.uploadSeconds, $r.parts, $r.maxPartsInFlight, $r.downloadSeconds, (MiB $r.peakWorkingSetBytes), $r.cpuSeconds)
-                }
-            }
-        }
-    }
-    finally {
-        Stop-TestS3Server $server
-        $script:server = $null
-    }
-    $pass
-}
-
 $server = $null
 $results = $null
 $throttled = $null
 try {
+    Write-Log "Building $BenchProject"
+    $benchOut = Join-Path $work 'bench'
+    Invoke-Dotnet @('build', $BenchProject, '-c', 'Release', '-o', $benchOut, '--nologo', '-v', 'q')
+    $benchDll = Join-Path $benchOut 'S3SdkComparison.dll'
+
+    # ---- dependency weight -------------------------------------------------------------------------------------------
+    $deps = [ordered]@{}
+    foreach ($name in 'Aws', 'Minio') {
+        $project = Join-Path $Root "Deps/$name/Deps$name.csproj"
+        $out = Join-Path $work "deps-$name"
+        Write-Log "Publishing $project"
+        Invoke-Dotnet @('publish', $project, '-c', 'Release', '-o', $out, '--nologo', '-v', 'q')
+        $dlls = @(Get-ChildItem -LiteralPath $out -Filter *.dll | Where-Object Name -ne "Deps$name.dll")
+        $assets = Get-Content -Raw (Join-Path $Root "Deps/$name/obj/project.assets.json") | ConvertFrom-Json -AsHashtable
+        $packages = @($assets.libraries.GetEnumerator() | Where-Object { $_.Value.type -eq 'package' } | ForEach-Object { $_.Key } | Sort-Object)
+        $deps[$name] = [pscustomobject]@{
+            Bytes = [long]($dlls | ForEach-Object Length | Measure-Object -Sum).Sum; Count = $dlls.Count
+            Dlls = @($dlls | Sort-Object Length -Descending | ForEach-Object { '{0} ({1} KiB)' -f $_.Name, [Math]::Round($_.Length / 1KB) })
+            Packages = $packages
+        }
+    }
+
+    # ---- the runs ----------------------------------------------------------------------------------------------------
+    function Invoke-Child([string] $Sdk, [int] $Mib, [int] $Seed, [string[]] $Extra = @()) {
+        $psi = [Diagnostics.ProcessStartInfo]::new($Dotnet)
+        foreach ($a in @($benchDll, $Sdk, '--endpoint', $server.Endpoint, '--bucket', 'bench', '--size-mib', "$Mib", '--seed', "$Seed",
+                '--access-key', $server.AccessKey, '--secret-key', $server.SecretKey, '--region', $server.Region) + $Extra) { $psi.ArgumentList.Add($a) }
+        $psi.UseShellExecute = $false
+        $psi.RedirectStandardOutput = $true
+        $psi.RedirectStandardError = $true
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+        $p = [Diagnostics.Process]::Start($psi)
+        $stdout = $p.StandardOutput.ReadToEndAsync()
+        $stderr = $p.StandardError.ReadToEndAsync()
+        if (-not $p.WaitForExit(30 * 60 * 1000)) { $p.Kill($true); throw "$Sdk did not finish within 30 minutes" }
+        $p.WaitForExit()
+        $processSeconds = $clock.Elapsed.TotalSeconds
+        $line = @($stdout.Result -split "`n" | Where-Object { $_ -match '^\{' } | Select-Object -Last 1)
+        $r = if ($line) { $line[0] | ConvertFrom-Json } else { [pscustomobject]@{ sdk = $Sdk; error = "no result (exit $($p.ExitCode)): $($stderr.Result.Trim())" } }
+        $r | Add-Member -NotePropertyName processSeconds -NotePropertyValue $processSeconds
+        if (-not $r.PSObject.Properties['error']) { $r | Add-Member -NotePropertyName error -NotePropertyValue $null }
+        if (-not $r.error -and -not $r.sha256Match) { $r.error = 'the SHA-256 read back differs from the one uploaded' }
+        $r
+    }
+
+    function Invoke-Pass([long] $MaxBytesPerSecond, [switch] $Probe) {
+        $script:server = Start-TestS3Server -Bucket bench -MaxBytesPerSecond $MaxBytesPerSecond
+        $pass = @{ aws = @(); minio = @(); probe = $null }
+        try {
+            Write-Log "S3 server: $($server.Endpoint)$(if ($MaxBytesPerSecond) { ", request bodies at most $(MiB $MaxBytesPerSecond) MiB/s each" }); $SizeMiB MiB x $Runs runs per SDK"
+            # Warm-up (disk cache of the assemblies), and Minio's ranged reads as shipped.
+            $warm = Invoke-Child aws 20 1
+            if ($warm.error) { throw "AWSSDK warm-up failed: $($warm.error)" }
+            if ($Probe) {
+                $pass.probe = Invoke-Child minio 20 1 @('--minio-206-workaround', 'off')
+                Write-Log "Minio 7.0.0 ranged GET without the workaround: $(if ($pass.probe.error) { "fails: $($pass.probe.error)" } else { 'works' })"
+            }
+            $warm = Invoke-Child minio 20 1
+            if ($warm.error) { throw "Minio warm-up failed: $($warm.error)" }
+
+            for ($run = 1; $run -le $Runs; $run++) {
+                $order = if ($run % 2) { 'aws', 'minio' } else { 'minio', 'aws' }
+                foreach ($sdk in $order) {
+                    $r = Invoke-Child $sdk $SizeMiB $run
+                    $pass[$sdk] += $r
+                    if ($r.error) { Write-Log "  run $run $sdk FAILED: $($r.error)" }
+                    else {
+                        Write-Log ('  run {0} {1,-5}: {2:0.00} s (upload {3:0.00} s, {4} parts, max {5} in flight; download {6:0.00} s), peak RSS {7} MiB, CPU {8:0.00} s' -f
+                            $run, $sdk, $r.seconds, $r.uploadSeconds, $r.parts, $r.maxPartsInFlight, $r.downloadSeconds, (MiB $r.peakWorkingSetBytes), $r.cpuSeconds)
+                    }
+                }
+            }
+        }
+        finally {
+            Stop-TestS3Server $server
+            $script:server = $null
+        }
+        $pass
+    }
+
     Write-Log "Load $load at start"
     $results = Invoke-Pass 0 -Probe
     if ($LinkMiBPerSecond -gt 0) { $throttled = Invoke-Pass ([long]$LinkMiBPerSecond * 1MB) }
