@@ -1,0 +1,1 @@
+System.Console.WriteLine(typeof(Amazon.S3.AmazonS3Client).Assembly.FullName);

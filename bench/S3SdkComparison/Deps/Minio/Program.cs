@@ -1,0 +1,1 @@
+System.Console.WriteLine(typeof(Minio.MinioClient).Assembly.FullName);
