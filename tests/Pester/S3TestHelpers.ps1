@@ -15,13 +15,17 @@ function Test-S3ServerInstalled {
 <#
 Starts the server and returns { Endpoint ('http://127.0.0.1:<port>'), Port, Process, Directory (private temp folder,
 removed by Stop-TestS3Server), DataDirectory (the buckets: <bucket>/<key>._S3rver_object), LogPath, Buckets,
-AccessKey, SecretKey, Region }. -Bucket: the buckets created at start. -MaxBytesPerSecond: upload bodies are read at
-most that fast (a slow link, so a test can kill a client mid-upload).
+AccessKey, SecretKey, Region, FaultLog }. -Bucket: the buckets created at start. -MaxBytesPerSecond: upload bodies are
+read at most that fast (a slow link, so a test can kill a client mid-upload). -FailEvery N: every N-th signed request
+is answered 503 SlowDown; -CutGetEvery N: every N-th GET of an object sends half its bytes and drops the connection
+(transient faults for the retry tests; each one is a line in FaultLog, read by Get-TestS3Fault).
 #>
 function Start-TestS3Server {
     param(
         [string[]] $Bucket = @('backups'),
         [long] $MaxBytesPerSecond = 0,
+        [int] $FailEvery = 0,
+        [int] $CutGetEvery = 0,
         [int] $TimeoutSec = 30
     )
     $node = Get-Command node -CommandType Application -ErrorAction Ignore | Select-Object -First 1
@@ -33,6 +37,7 @@ function Start-TestS3Server {
     $data = Join-Path $dir 'data'
     New-Item -ItemType Directory -Path $data | Out-Null
     $log = Join-Path $dir 'server.log'
+    $faultLog = Join-Path $dir 'faults.log'
 
     $psi = [Diagnostics.ProcessStartInfo]::new($node.Source)
     foreach ($a in @('--openssl-legacy-provider', (Join-Path $script:S3ServerFolder 'server.js'), '--directory', $data, '--port', '0', '--log', $log)) {
@@ -40,6 +45,9 @@ function Start-TestS3Server {
     }
     foreach ($b in $Bucket) { $psi.ArgumentList.Add('--bucket'); $psi.ArgumentList.Add($b) }
     if ($MaxBytesPerSecond -gt 0) { $psi.ArgumentList.Add('--max-bytes-per-second'); $psi.ArgumentList.Add("$MaxBytesPerSecond") }
+    if ($FailEvery -gt 0) { $psi.ArgumentList.Add('--fail-every'); $psi.ArgumentList.Add("$FailEvery") }
+    if ($CutGetEvery -gt 0) { $psi.ArgumentList.Add('--cut-get-every'); $psi.ArgumentList.Add("$CutGetEvery") }
+    $psi.ArgumentList.Add('--fault-log'); $psi.ArgumentList.Add($faultLog)
     $psi.UseShellExecute = $false
     $psi.RedirectStandardOutput = $true
     $psi.RedirectStandardError = $true
@@ -89,11 +97,18 @@ function Start-TestS3Server {
         Directory     = $dir
         DataDirectory = $data
         LogPath       = $log
+        FaultLog      = $faultLog
         Buckets       = $Bucket
         AccessKey     = 'S3RVER'
         SecretKey     = 'S3RVER'
         Region        = 'us-east-1'
     }
+}
+
+# The faults the server injected so far (lines of its fault log: '503 SlowDown <method> <url>', 'cut GET <url> ...').
+function Get-TestS3Fault {
+    param($Server)
+    @(Get-Content -LiteralPath $Server.FaultLog -ErrorAction Ignore)
 }
 
 function Stop-TestS3Server {

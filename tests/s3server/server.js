@@ -11,11 +11,15 @@
 //      are decoded [s3rver stores the chunk framing and signatures as part of the object].
 //   5. AbortMultipartUpload (DELETE ?uploadId=) removes the upload's parts [s3rver: 405 MethodNotAllowed, parts stay]
 //      and ListMultipartUploads (GET /bucket?uploads) lists unfinished uploads [s3rver: 501 NotImplemented].
+//   6. Fault injection for the retry tests (off unless asked): --fail-every N answers every N-th request with
+//      503 SlowDown (after reading its body), --cut-get-every N sends only the first half of every N-th GET of an
+//      object's bytes, then drops the connection; each injected fault is a line in --fault-log.
 //   4. ListObjectsV2 continuation tokens work on Node >= 17 [s3rver encrypts them with DES, which OpenSSL 3 only has
 //      in its legacy provider: every truncated listing (> max-keys objects) fails with 500 InternalError]; the
 //      harness starts node with --openssl-legacy-provider, and this script refuses to start without it.
 // Usage: node --openssl-legacy-provider server.js --directory <dir> [--port <n>] [--bucket <name>]... [--log <file>]
 //          [--max-bytes-per-second <n>]   (a slow link: request bodies are read at most this fast, for kill tests)
+//          [--fail-every <n>] [--cut-get-every <n>] [--fault-log <file>]   (transient faults, see 6.)
 // Prints "S3SERVER LISTENING <port>" on stdout once it accepts requests. Access key / secret key: S3RVER / S3RVER.
 const crypto = require('crypto');
 const fs = require('fs');
@@ -26,7 +30,7 @@ const FilesystemStore = require('s3rver/lib/stores/filesystem');
 const S3Error = require('s3rver/lib/models/error');
 
 const args = process.argv.slice(2);
-const options = { directory: null, port: 0, buckets: [], log: null, rate: 0 };
+const options = { directory: null, port: 0, buckets: [], log: null, rate: 0, failEvery: 0, cutGetEvery: 0, faultLog: null };
 for (let i = 0; i < args.length; i++) {
   const value = args[i + 1];
   switch (args[i]) {
@@ -35,6 +39,9 @@ for (let i = 0; i < args.length; i++) {
     case '--bucket': options.buckets.push(value); i++; break;
     case '--log': options.log = value; i++; break;
     case '--max-bytes-per-second': options.rate = Number(value); i++; break;
+    case '--fail-every': options.failEvery = Number(value); i++; break;
+    case '--cut-get-every': options.cutGetEvery = Number(value); i++; break;
+    case '--fault-log': options.faultLog = value; i++; break;
     default: console.error(`unknown argument: ${args[i]}`); process.exit(2);
   }
 }
@@ -249,6 +256,62 @@ async function multipartManagement(ctx) {
   return false;
 }
 
+// ---- 6. fault injection -----------------------------------------------------------------------------------------
+let requestCount = 0;
+let objectGetCount = 0;
+function recordFault(line) {
+  if (options.faultLog) fs.appendFileSync(options.faultLog, `${line}\n`);
+}
+function drain(req) {
+  return new Promise(resolve => {
+    if (req.complete) return resolve();
+    req.on('end', resolve);
+    req.on('close', resolve);
+    req.on('error', resolve);
+    req.resume();
+  });
+}
+async function injectSlowDown(ctx) {
+  if (!(options.failEvery > 0) || ++requestCount % options.failEvery !== 0) return false;
+  await drain(ctx.req);
+  recordFault(`503 SlowDown ${ctx.method} ${ctx.url}`);
+  ctx.status = 503;
+  ctx.type = 'application/xml';
+  ctx.set('Retry-After', '0');
+  ctx.body = '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message>' +
+    `<Resource>${escapeXml(ctx.path)}</Resource><RequestId>fault-${requestCount}</RequestId></Error>`;
+  return true;
+}
+function isObjectGet(ctx) {
+  const parts = ctx.path.split('/');
+  return ctx.method === 'GET' && parts.length > 2 && parts[2] !== '' && !('uploads' in ctx.query) && !('uploadId' in ctx.query);
+}
+// After the object's response is ready: every N-th object GET sends half its body, then the connection drops.
+function cutGetBody(ctx) {
+  if (!(options.cutGetEvery > 0) || !isObjectGet(ctx) || ctx.status >= 300) return;
+  const total = ctx.length;
+  const source = ctx.body;
+  if (!total || total < 2 || !source || typeof source.pipe !== 'function') return;
+  if (++objectGetCount % options.cutGetEvery !== 0) return;
+  const keep = Math.floor(total / 2);
+  let sent = 0;
+  const socket = ctx.req.socket;
+  const cutter = new Transform({
+    transform(chunk, encoding, callback) {
+      if (sent >= keep) return callback();
+      const piece = sent + chunk.length <= keep ? chunk : chunk.subarray(0, keep - sent);
+      sent += piece.length;
+      callback(null, piece);
+      if (sent >= keep) setTimeout(() => { source.destroy(); socket.destroy(); }, 20);
+    },
+  });
+  cutter.on('error', () => {});
+  source.on('error', () => {});
+  recordFault(`cut GET ${ctx.url} after ${keep} of ${total} bytes`);
+  ctx.body = source.pipe(cutter);
+  ctx.length = total;
+}
+
 async function s3Compatibility(ctx, next) {
   const authorization = ctx.get('authorization');
   if (authorization.startsWith('AWS4-HMAC-SHA256')) {
@@ -256,6 +319,7 @@ async function s3Compatibility(ctx, next) {
   } else if (!authorization && !('X-Amz-Algorithm' in ctx.query) && !('Signature' in ctx.query)) {
     throw new S3Error('AccessDenied', 'Access Denied');
   }
+  if (await injectSlowDown(ctx)) return;
   if (options.rate > 0 && ctx.req.method === 'PUT') {
     const throttle = new Throttle(options.rate);
     throttle.on('error', () => {}); // a client cut off mid-body: s3rver's part upload has no error handler of its own
@@ -282,6 +346,7 @@ async function s3Compatibility(ctx, next) {
   }
   if (await multipartManagement(ctx)) return;
   await next();
+  cutGetBody(ctx);
 }
 
 // A test server must outlive a client killed mid-request: log what would otherwise end the process.
