@@ -21,11 +21,12 @@ BeforeAll {
     $script:s3 = @{ S3Endpoint = $server.Endpoint; S3Credential = $cred; S3Region = $server.Region }
 
     # The SHA-256 of an object as the server stores it.
-    function Get-ObjectSha256([string] $Bucket, [string] $Key) {
-        $o = Get-TestS3Object $server $Bucket $Key | Where-Object Key -eq $Key
+    function Get-ObjectSha256InServer($Server, [string] $Bucket, [string] $Key) {
+        $o = Get-TestS3Object $Server $Bucket $Key | Where-Object Key -eq $Key
         if (-not $o) { throw "No object s3://$Bucket/$Key" }
         Get-Sha256 $o.Path
     }
+    function Get-ObjectSha256([string] $Bucket, [string] $Key) { Get-ObjectSha256InServer $server $Bucket $Key }
     # A child's error output without ANSI colours and control characters (they break the JUnit XML report).
     function Get-ChildOutput([string] $Path) {
         ((Get-Content -Raw -LiteralPath $Path -ErrorAction Ignore) ?? '') -replace '\x1b\[[0-9;]*[A-Za-z]', '' -replace '[\x00-\x08\x0B\x0C\x0E-\x1F]', ''
@@ -522,6 +523,48 @@ Copy-DbBackup -Path $BackupPath -Destination s3://slow/copykill -S3Endpoint $End
         $after = New-DbBackup -Database $db -Destination s3://slow/killed @s3slow -ErrorAction Stop
         @(Get-DbBackup s3://slow/killed @s3slow).Id | Should -Be @($after.Id)
         ($after | Test-DbBackup).Passed | Should -BeTrue
+    }
+}
+
+Describe 'A flaky S3 store (transient faults are retried)' {
+    BeforeAll {
+        # Every 4th signed request is answered 503 SlowDown; every 2nd object GET drops the connection halfway.
+        $script:flaky = Start-TestS3Server -Bucket flaky, flakycopy -FailEvery 4 -CutGetEvery 2
+        $script:s3flaky = @{ S3Endpoint = $flaky.Endpoint; S3Credential = $cred; S3Region = $flaky.Region }
+        $script:multi = Join-Path $ws 'multi.db'
+        # Incompressible rows, so the backup spans several 16 MiB multipart parts (some of which get a 503).
+        Invoke-Sqlite $multi "CREATE TABLE blobs (id INTEGER PRIMARY KEY, data BLOB); WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 12000) INSERT INTO blobs (data) SELECT randomblob(4000) FROM c;" | Out-Null
+    }
+    AfterAll {
+        Stop-TestS3Server $flaky
+    }
+
+    It 'backs up (multipart), lists, verifies, restores and copies through 503s and cut downloads' {
+        $b = New-DbBackup -Database $multi -Destination s3://flaky/app @s3flaky -ErrorAction Stop
+        $b.SizeBytes | Should -BeGreaterThan (32MB) -Because 'the upload needs several parts'
+        $listed = @(Get-DbBackup s3://flaky/app @s3flaky -ErrorAction Stop)
+        $listed.Id | Should -Be @($b.Id)
+        ($listed[0] | Test-DbBackup -ErrorAction Stop).Passed | Should -BeTrue
+
+        $target = Join-Path $ws 'flaky-restored.db'
+        $null = $listed[0] | Restore-DbBackup -Target $target -Confirm:$false -ErrorAction Stop
+        Invoke-Sqlite $target 'SELECT count(*) FROM blobs' | Should -Be 12000
+        Invoke-Sqlite $target 'PRAGMA integrity_check' | Should -Be 'ok'
+
+        $copy = $listed[0] | Copy-DbBackup -Destination s3://flakycopy/app @s3flaky -ErrorAction Stop
+        $copy.Id | Should -Be $b.Id
+        Get-ObjectSha256InServer $flaky flakycopy (Get-KeyOf $copy.Path 'flakycopy') | Should -Be $b.Sha256
+
+        $faults = Get-TestS3Fault $flaky
+        @($faults -like '503 SlowDown PUT *partNumber=*').Count | Should -BeGreaterThan 0 -Because 'a multipart part was refused and sent again'
+        @($faults -like 'cut GET *').Count | Should -BeGreaterThan 0 -Because 'downloads were cut and resumed'
+        @($faults -like '503 SlowDown GET *').Count | Should -BeGreaterThan 0
+    }
+
+    It 'a backup made through the faults is byte-for-byte what the server stores' {
+        $b = New-DbBackup -Database $db -Destination s3://flaky/small @s3flaky -ErrorAction Stop
+        Get-ObjectSha256InServer $flaky flaky (Get-KeyOf $b.Path 'flaky') | Should -Be $b.Sha256
+        (Get-DbBackup s3://flaky/small @s3flaky -ErrorAction Stop | Test-DbBackup -ErrorAction Stop).Passed | Should -BeTrue
     }
 }
 

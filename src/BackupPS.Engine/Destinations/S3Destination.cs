@@ -207,15 +207,29 @@ public sealed class S3Destination : IBackupDestination
 
     private Sidecar ReadSidecar(string key) => SidecarFile.Parse(ReadObject(key), $"s3://{Bucket}/{key}");
 
+    /// <summary>
+    /// A whole small object (a sidecar). The SDK retries the request but not a body that breaks off after the response
+    /// began, so a transient failure while reading the body reads the object again, with backoff.
+    /// </summary>
     private byte[] ReadObject(string key)
     {
-        return Call(async ct =>
+        for (var attempt = 1; ; attempt++)
         {
-            using var response = await _client.GetObjectAsync(new GetObjectRequest { BucketName = Bucket, Key = key }, ct).ConfigureAwait(false);
-            using var buffer = new MemoryStream();
-            await response.ResponseStream.CopyToAsync(buffer, ct).ConfigureAwait(false);
-            return buffer.ToArray();
-        }, key);
+            try
+            {
+                return Call(async ct =>
+                {
+                    using var response = await _client.GetObjectAsync(new GetObjectRequest { BucketName = Bucket, Key = key }, ct).ConfigureAwait(false);
+                    using var buffer = new MemoryStream();
+                    await response.ResponseStream.CopyToAsync(buffer, ct).ConfigureAwait(false);
+                    return buffer.ToArray();
+                }, key);
+            }
+            catch (BackupException ex) when (attempt < S3Errors.BodyReadAttempts && ex.InnerException is IOException)
+            {
+                Thread.Sleep(S3Errors.Backoff(attempt));
+            }
+        }
     }
 
     /// <summary>The listed backup of this name: BackupNotFound when its object or its sidecar is missing.</summary>

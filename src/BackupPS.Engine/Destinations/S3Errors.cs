@@ -11,6 +11,12 @@ namespace BackupPS.Engine.Destinations;
 /// </summary>
 internal static class S3Errors
 {
+    /// <summary>How often a body that broke off is read again (the SDK's own retries cover only the request).</summary>
+    public const int BodyReadAttempts = 6;
+
+    /// <summary>Exponential backoff before attempt + 1: 0.4 s, 0.8 s, 1.6 s, ...</summary>
+    public static TimeSpan Backoff(int attempt) => TimeSpan.FromMilliseconds(200 * (1 << Math.Min(attempt, 8)));
+
     public static bool IsTransient(Exception ex) => ex switch
     {
         AmazonServiceException s => ((int)s.StatusCode >= 500 && s.StatusCode != HttpStatusCode.NotImplemented) || s.StatusCode == (HttpStatusCode)429

@@ -8,7 +8,6 @@ namespace BackupPS.Engine.Destinations;
 /// </summary>
 internal sealed class S3ReadStream(S3Destination destination, string key, long length, int chunkBytes) : Stream
 {
-    private const int MaxAttempts = 6;
     private GetObjectResponse? _response;
     private Stream? _body;
     private long _position;
@@ -55,10 +54,10 @@ internal sealed class S3ReadStream(S3Destination destination, string key, long l
                 if (_position >= _rangeEnd) CloseBody();
                 return n;
             }
-            catch (Exception ex) when (ex is not BackupException && attempt < MaxAttempts && S3Errors.IsTransient(ex))
+            catch (Exception ex) when (ex is not BackupException && attempt < S3Errors.BodyReadAttempts && S3Errors.IsTransient(ex))
             {
                 CloseBody();
-                Thread.Sleep(TimeSpan.FromMilliseconds(200 * (1 << attempt)));
+                Thread.Sleep(S3Errors.Backoff(attempt));
             }
             catch (Exception ex) when (ex is not BackupException)
             {
