@@ -568,6 +568,56 @@ Describe 'A flaky S3 store (transient faults are retried)' {
     }
 }
 
+Describe 'The S3 secret key never leaks' {
+    BeforeAll {
+        # A server that checks signatures with a distinctive secret, so any copy of it can be found.
+        $script:secretKey = 'bps-S3-secret-Kx7Qz9wT'
+        $script:vault = Start-TestS3Server -Bucket vault -SecretKey $secretKey
+        $script:s3vault = @{ S3Endpoint = $vault.Endpoint; S3Credential = (Get-TestS3Credential $vault); S3Region = $vault.Region }
+        $script:Needles = @([Text.Encoding]::UTF8.GetBytes($secretKey), [Text.Encoding]::Unicode.GetBytes($secretKey)) | ForEach-Object { [Text.Encoding]::Latin1.GetString($_) }
+        function Test-TextHoldsSecret([string] $Text) {
+            foreach ($n in $script:Needles) { if ($Text.Contains($n, [StringComparison]::Ordinal)) { return $true } }
+            $false
+        }
+    }
+    AfterAll {
+        Stop-TestS3Server $vault
+    }
+
+    It 'appears in no output, verbose or error stream, object, sidecar, audit line, metrics or local file of a run' {
+        $local = Join-Path $ws 'leak-local'
+        $prom = Join-Path $ws 'leak.prom'
+        $Error.Clear()
+        $text = & {
+            $b = New-DbBackup -Database $db -Destination s3://vault/app @s3vault -MetricsPath $prom -Verbose
+            $b | Format-List * | Out-String
+            $b | ConvertTo-Json -Depth 4
+            Get-DbBackup s3://vault/app @s3vault -Verbose | Format-List * | Out-String
+            $b | Test-DbBackup -MetricsPath $prom -Verbose | Format-List * | Out-String
+            $b | Restore-DbBackup -Target (Join-Path $ws 'leak-restored.db') -Confirm:$false -MetricsPath $prom -Verbose | Format-List * | Out-String
+            $b | Copy-DbBackup -Destination $local -Verbose | Format-List * | Out-String
+            Get-DbBackup $local | Copy-DbBackup -Destination s3://vault/copy @s3vault -Verbose | Format-List * | Out-String
+            Remove-DbBackup -Destination s3://vault/copy -KeepLast 1 @s3vault -Confirm:$false -Verbose | Format-List * | Out-String
+            Get-DbBackupStorage s3://vault/app @s3vault -Verbose | Format-List * | Out-String
+            Get-DbBackupAuditLog s3://vault/app @s3vault | Format-List * | Out-String
+            Get-DbHealth -Database $db -Destination s3://vault/app @s3vault | Format-List * | Out-String
+            # Failures with the right secret: a missing bucket, a missing key.
+            New-DbBackup -Database $db -Destination s3://no-such-bucket/app @s3vault -Verbose -ErrorAction SilentlyContinue
+            Test-DbBackup -Path s3://vault/app/missing.tar.zst @s3vault -ErrorAction SilentlyContinue
+            $Error | ForEach-Object { $_ | Format-List * -Force | Out-String; $_.Exception | Format-List * -Force | Out-String; "$($_.Exception.InnerException)" }
+        } *>&1 | Out-String -Width 400
+        $Error.Count | Should -BeGreaterThan 1 -Because 'the two failures were reported'
+        $text | Should -Match 'S3BucketNotFound|no-such-bucket'
+        Test-TextHoldsSecret $text | Should -BeFalse -Because 'no stream may carry the secret key'
+
+        $files = @(Get-ChildItem -LiteralPath $vault.DataDirectory, $local -Recurse -File) + @(Get-Item -LiteralPath $prom)
+        $files.Count | Should -BeGreaterThan 4 -Because 'objects, sidecars, audit lines, the local copy and the metrics file were written'
+        $leaks = @($files | Where-Object { Test-TextHoldsSecret ([Text.Encoding]::Latin1.GetString([IO.File]::ReadAllBytes($_.FullName))) })
+        @($leaks | ForEach-Object FullName) | Should -BeNullOrEmpty
+        Test-TextHoldsSecret "key=$secretKey;" | Should -BeTrue -Because 'the search itself finds the secret where it is'
+    }
+}
+
 Describe 'Encrypted backups to S3' {
     It 'round trip with -Passphrase: listed as encrypted, verified and restored with the passphrase' {
         $pw = ConvertTo-SecureString 'S3-passphrase-7f3a' -AsPlainText -Force

@@ -26,6 +26,8 @@ function Start-TestS3Server {
         [long] $MaxBytesPerSecond = 0,
         [int] $FailEvery = 0,
         [int] $CutGetEvery = 0,
+        # The secret key the server checks signatures with (a distinctive one lets a test search for leaks).
+        [string] $SecretKey = 'S3RVER',
         [int] $TimeoutSec = 30
     )
     $node = Get-Command node -CommandType Application -ErrorAction Ignore | Select-Object -First 1
@@ -48,6 +50,7 @@ function Start-TestS3Server {
     if ($FailEvery -gt 0) { $psi.ArgumentList.Add('--fail-every'); $psi.ArgumentList.Add("$FailEvery") }
     if ($CutGetEvery -gt 0) { $psi.ArgumentList.Add('--cut-get-every'); $psi.ArgumentList.Add("$CutGetEvery") }
     $psi.ArgumentList.Add('--fault-log'); $psi.ArgumentList.Add($faultLog)
+    if ($SecretKey -ne 'S3RVER') { $psi.ArgumentList.Add('--secret-key'); $psi.ArgumentList.Add($SecretKey) }
     $psi.UseShellExecute = $false
     $psi.RedirectStandardOutput = $true
     $psi.RedirectStandardError = $true
@@ -100,7 +103,7 @@ function Start-TestS3Server {
         FaultLog      = $faultLog
         Buckets       = $Bucket
         AccessKey     = 'S3RVER'
-        SecretKey     = 'S3RVER'
+        SecretKey     = $SecretKey
         Region        = 'us-east-1'
     }
 }

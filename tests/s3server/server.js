@@ -20,7 +20,9 @@
 // Usage: node --openssl-legacy-provider server.js --directory <dir> [--port <n>] [--bucket <name>]... [--log <file>]
 //          [--max-bytes-per-second <n>]   (a slow link: request bodies are read at most this fast, for kill tests)
 //          [--fail-every <n>] [--cut-get-every <n>] [--fault-log <file>]   (transient faults, see 6.)
-// Prints "S3SERVER LISTENING <port>" on stdout once it accepts requests. Access key / secret key: S3RVER / S3RVER.
+//          [--secret-key <key>]   (the secret key requests are signed with; default S3RVER)
+// Prints "S3SERVER LISTENING <port>" on stdout once it accepts requests. Access key / secret key: S3RVER / S3RVER
+// (or --secret-key).
 const crypto = require('crypto');
 const fs = require('fs');
 const path = require('path');
@@ -30,7 +32,7 @@ const FilesystemStore = require('s3rver/lib/stores/filesystem');
 const S3Error = require('s3rver/lib/models/error');
 
 const args = process.argv.slice(2);
-const options = { directory: null, port: 0, buckets: [], log: null, rate: 0, failEvery: 0, cutGetEvery: 0, faultLog: null };
+const options = { directory: null, port: 0, buckets: [], log: null, rate: 0, failEvery: 0, cutGetEvery: 0, faultLog: null, secretKey: 'S3RVER' };
 for (let i = 0; i < args.length; i++) {
   const value = args[i + 1];
   switch (args[i]) {
@@ -42,6 +44,7 @@ for (let i = 0; i < args.length; i++) {
     case '--fail-every': options.failEvery = Number(value); i++; break;
     case '--cut-get-every': options.cutGetEvery = Number(value); i++; break;
     case '--fault-log': options.faultLog = value; i++; break;
+    case '--secret-key': options.secretKey = value; i++; break;
     default: console.error(`unknown argument: ${args[i]}`); process.exit(2);
   }
 }
@@ -54,7 +57,7 @@ try {
 }
 
 const ACCESS_KEY = 'S3RVER';
-const SECRET_KEY = 'S3RVER';
+const SECRET_KEY = options.secretKey;
 
 // ---- 2. atomic PUT object -------------------------------------------------------------------------------------
 FilesystemStore.prototype.putObject = async function putObject(object) {
