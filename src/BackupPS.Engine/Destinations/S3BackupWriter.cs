@@ -28,6 +28,8 @@ internal sealed class S3BackupWriter : IBackupWriter
 
     public string Path { get; }
 
+    private bool _disposed;
+
     public Stream Stream => _stream;
 
     public BackupRecord Complete(Sidecar sidecar)
@@ -47,8 +49,11 @@ internal sealed class S3BackupWriter : IBackupWriter
         return record;
     }
 
+    /// <summary>Aborts an unfinished upload. Safe to call again (error paths and finally blocks may both dispose).</summary>
     public void Dispose()
     {
+        if (_disposed) return;
+        _disposed = true;
         if (!_completed) _stream.Abort();
         _stream.Dispose();
     }

@@ -122,6 +122,7 @@ public static class PostgresBackupOperation
         catch (Exception ex)
         {
             writer?.Dispose();
+            writer = null;
             if (dumpPath.Length > 0) FileSystemSecurity.DeleteQuietly(dumpPath);
             work?.Dispose();
             if (ex is OperationCanceledException) context.ThrowIfCancelled();
