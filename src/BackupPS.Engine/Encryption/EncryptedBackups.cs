@@ -9,6 +9,14 @@ internal static class EncryptedBackups
 {
     public const string KeyNeeded = "needs the passphrase or a recipient's private key";
 
+    /// <summary>
+    /// A file that cannot be read as it should (local I/O, gone, not what it claims): a fact about the backup. A store
+    /// that cannot be reached (S3Unreachable, a refused request) says nothing about the backup and is not caught.
+    /// </summary>
+    private static bool IsUnreadableBackup(Exception ex) =>
+        ex is IOException or UnauthorizedAccessException or BackupException { Kind: BackupErrorKind.NotFound or BackupErrorKind.InvalidData };
+
+    /// <summary>Whether the file starts with the encrypted container's magic.</summary>
     public static bool IsEncrypted(string path, BackupRecord? record = null)
     {
         try
@@ -17,8 +25,14 @@ internal static class EncryptedBackups
             Span<byte> head = stackalloc byte[6];
             return EncryptedHeader.HasMagic(head[..file.ReadAtLeast(head, 6, throwOnEndOfStream: false)]);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or BackupException) { return false; }
+        catch (Exception ex) when (IsUnreadableBackup(ex)) { return false; }
     }
+
+    /// <summary>
+    /// Whether a restore's safety copy of the target must be encrypted: when the restored backup is, by its sidecar or
+    /// its header. Fails closed: a store that cannot be reached is an error here, never a plaintext safety copy.
+    /// </summary>
+    public static bool SafetyCopyNeedsEncryption(string path, BackupRecord? record) => record?.Encrypted == true || IsEncrypted(path, record);
 
     /// <summary>
     /// The sidecar's copy of an encrypted backup's manifest: only what listing, retention and the whole-file check need
@@ -75,7 +89,7 @@ internal static class EncryptedBackups
             if (file.Length != record.SizeBytes) return true;
             return !string.Equals(Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(file)), record.Sha256, StringComparison.OrdinalIgnoreCase);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or BackupException) { return true; }
+        catch (Exception ex) when (IsUnreadableBackup(ex)) { return true; }
     }
 
     private static void CheckHeader(VerifyResult result, string path, BackupRecord? record)
@@ -86,7 +100,7 @@ internal static class EncryptedBackups
             var header = EncryptedHeader.Read(file);
             result.Pass("Encryption", $"AES-256-GCM, {header.ChunkSize >> 10} KiB chunks; header intact; key slots: {header.DescribeSlots()}.");
         }
-        catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException or BackupException)
+        catch (Exception ex) when (ex is InvalidDataException || IsUnreadableBackup(ex))
         {
             result.Fail("Encryption", $"The backup '{path}' is damaged: {ex.Message}");
         }

@@ -106,7 +106,7 @@ public static class PostgresRestoreOperation
                 {
                     Connection = target, Destination = destination, Target = safetyTarget, S3 = request.S3, Type = BackupType.PreRestore, PgBinPath = request.PgBinPath,
                     // An encrypted backup's safety copy is encrypted with the same keys: no readable copy lands beside it.
-                    Encryption = Encryption.EncryptedBackups.IsEncrypted(plan.BackupPath, plan.Record) ? context.Keys : null,
+                    Encryption = Encryption.EncryptedBackups.SafetyCopyNeedsEncryption(plan.BackupPath, plan.Record) ? context.Keys : null,
                     Description = $"Before restoring backup {plan.Manifest.Id} ({plan.Manifest.CreatedUtc:u})", Tags = ["PreRestore"],
                 }, context));
             }

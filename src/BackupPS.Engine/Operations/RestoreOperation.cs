@@ -162,7 +162,7 @@ public static class RestoreOperation
             Tags = ["PreRestore"],
             LockTimeout = request.LockTimeout,
             // The safety copy of an encrypted backup's target is as sensitive: it is encrypted for the keys that opened the backup.
-            Encryption = Encryption.EncryptedBackups.IsEncrypted(plan.BackupPath, plan.Record) ? context.Keys : null,
+            Encryption = Encryption.EncryptedBackups.SafetyCopyNeedsEncryption(plan.BackupPath, plan.Record) ? context.Keys : null,
         }, context);
     }
 
