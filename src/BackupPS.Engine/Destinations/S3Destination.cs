@@ -196,11 +196,19 @@ public sealed class S3Destination : IBackupDestination
                                             && keys.ContainsKey(k[..^Sidecar.Suffix.Length])).ToList(); // a lone sidecar: a removal cut short
         var records = new ConcurrentBag<BackupRecord>();
         var problems = new ConcurrentQueue<BackupException>();
-        Parallel.ForEach(sidecars, new ParallelOptions { MaxDegreeOfParallelism = 8 }, key =>
+        try
         {
-            try { records.Add(new BackupRecord($"s3://{Bucket}/{key[..^Sidecar.Suffix.Length]}", ReadSidecar(key), this)); }
-            catch (BackupException ex) when (ex.Kind is BackupErrorKind.InvalidData or BackupErrorKind.NotFound) { problems.Enqueue(ex); }
-        });
+            Parallel.ForEach(sidecars, new ParallelOptions { MaxDegreeOfParallelism = 8 }, key =>
+            {
+                try { records.Add(new BackupRecord($"s3://{Bucket}/{key[..^Sidecar.Suffix.Length]}", ReadSidecar(key), this)); }
+                catch (BackupException ex) when (ex.Kind is BackupErrorKind.InvalidData or BackupErrorKind.NotFound) { problems.Enqueue(ex); }
+            });
+        }
+        catch (AggregateException ex) when (ex.InnerExceptions.OfType<BackupException>().FirstOrDefault() is { } first)
+        {
+            // The store refused or could not be reached while reading sidecars: that error, not the parallel loop's wrapper.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
+        }
         foreach (var problem in problems) onProblem?.Invoke(problem);
         return [.. records];
     }
