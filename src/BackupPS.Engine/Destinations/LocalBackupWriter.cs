@@ -11,6 +11,7 @@ internal sealed class LocalBackupWriter : IBackupWriter
     private readonly string _partialPath;
     private FileStream? _file;
     private bool _completed;
+    private bool _moved; // the file at Path is ours only once our rename put it there
 
     public LocalBackupWriter(LocalFolderDestination destination, string finalPath)
     {
@@ -32,6 +33,7 @@ internal sealed class LocalBackupWriter : IBackupWriter
         file.Dispose();
         _file = null;
         File.Move(_partialPath, Path);
+        _moved = true;
         PosixFs.SyncDirectory(_destination.Root);
         var record = new BackupRecord(Path, sidecar, _destination);
         _destination.WriteSidecar(record, sidecar);
@@ -47,6 +49,7 @@ internal sealed class LocalBackupWriter : IBackupWriter
         _file = null;
         if (_completed) return;
         FileSystemSecurity.DeleteQuietly(_partialPath);
-        if (File.Exists(Path) && !File.Exists(BackupNaming.SidecarPath(Path))) FileSystemSecurity.DeleteQuietly(Path);
+        // Only a file this writer renamed into place: a file of the same name that another run wrote stays.
+        if (_moved && !File.Exists(BackupNaming.SidecarPath(Path))) FileSystemSecurity.DeleteQuietly(Path);
     }
 }

@@ -51,6 +51,24 @@ public static class CopyOperation
         var clock = Stopwatch.StartNew();
         context.Verbose($"Copying '{source.Path}' to {destination.Location}.");
         using var writer = destination.CreateBackup(fileName, context);
+        try
+        {
+            var copy = Write(source, writer, fileName, destination, context);
+            context.Verbose($"Copied to '{copy.Path}': {copy.SizeBytes} bytes, SHA-256 {copy.Sha256} verified, {clock.Elapsed.TotalSeconds:0.00} s.");
+            return copy;
+        }
+        catch (Exception ex)
+        {
+            writer.Dispose(); // not completed: removes the partial file / aborts the upload before the error is reported
+            if (ex is OperationCanceledException) context.ThrowIfCancelled();
+            if (IoErrors.FromWrite(ex, destination.Location) is { } error) throw error; // a full disk is DiskFull, as for New-DbBackup
+            throw;
+        }
+    }
+
+    /// <summary>Streams the source into the writer, checks size and SHA-256 against the source's sidecar, then completes (sidecar last).</summary>
+    private static BackupRecord Write(BackupRecord source, IBackupWriter writer, string fileName, IBackupDestination destination, OperationContext context)
+    {
         var meter = new ProgressMeter(context, "Copying " + fileName, source.SizeBytes) { Status = "Copying" };
         long size = 0;
         string sha256;
@@ -61,7 +79,7 @@ public static class CopyOperation
             int n;
             while ((n = input.Read(buffer, 0, buffer.Length)) > 0)
             {
-                context.Cancellation.ThrowIfCancellationRequested();
+                context.ThrowIfCancelled();
                 hash.AppendData(buffer, 0, n);
                 writer.Stream.Write(buffer, 0, n);
                 size += n;
@@ -75,8 +93,6 @@ public static class CopyOperation
                 $"The copy of '{source.Path}' has SHA-256 {sha256} ({size} bytes); its sidecar says {source.Sha256} ({source.SizeBytes} bytes). Nothing was kept at {destination.Location}; check the source with Test-DbBackup.", source.Path);
         var sidecar = FormatJson.Deserialize<Sidecar>(FormatJson.Serialize(source.Sidecar)); // its own copy: later verifications are recorded per place
         sidecar.BackupFile = fileName;
-        var copy = writer.Complete(sidecar);
-        context.Verbose($"Copied to '{copy.Path}': {size} bytes, SHA-256 {sha256} verified, {clock.Elapsed.TotalSeconds:0.00} s.");
-        return copy;
+        return writer.Complete(sidecar);
     }
 }
