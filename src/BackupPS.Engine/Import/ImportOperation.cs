@@ -133,20 +133,24 @@ public static partial class ImportOperation
     }
 
     /// <summary>Imports one file; null when it was skipped because the destination already holds it (see <see cref="ImportRequest.Force"/>).</summary>
-    public static BackupRecord? Run(ImportRequest request, OperationContext context) =>
-        Audit.Audited.Run(context, new Audit.AuditEntry
+    public static BackupRecord? Run(ImportRequest request, OperationContext context)
+    {
+        // Opened before the run, so a failed or skipped import is audited where it was going (an S3 prefix too).
+        var store = Destinations.Destination.Open(request.Destination, request.S3);
+        return Audit.Audited.Run(context, new Audit.AuditEntry
         {
             Operation = Audit.AuditOperation.Import,
-            Destination = Destinations.Destination.IsS3(request.Destination) ? request.Destination : System.IO.Path.GetFullPath(request.Destination),
+            Store = store,
+            Destination = store.Location,
             Detail = "from " + request.Path,
-        }, () => RunUnaudited(request, context), (entry, record) =>
+        }, () => RunUnaudited(request, new ImportDestination(store), context), (entry, record) =>
         {
             if (record is null) { entry.Result = Audit.AuditResult.Skipped; return; }
-            entry.Store = record.Destination;
             Audit.Audited.DescribeBackup(entry, record);
         });
+    }
 
-    private static BackupRecord? RunUnaudited(ImportRequest request, OperationContext context)
+    private static BackupRecord? RunUnaudited(ImportRequest request, ImportDestination destination, OperationContext context)
     {
         var clock = Stopwatch.StartNew();
         var detection = Detect(request.Path);
@@ -158,7 +162,6 @@ public static partial class ImportOperation
         var created = Truncate(request.Created ?? new DateTimeOffset(original.LastWriteTimeUtc, TimeSpan.Zero));
         var databaseName = BackupNaming.SafeName(string.IsNullOrWhiteSpace(request.DatabaseName) ? DatabaseNameFor(original.Name) : request.DatabaseName);
 
-        var destination = new ImportDestination(request.Destination, request.S3);
         destination.Prepare(context);
 
         context.Verbose($"'{path}' is a {detection.Description}; computing its SHA-256.");
@@ -470,9 +473,9 @@ public static partial class ImportOperation
 /// Every use of the destination by an import, in one place (so it can move to the destination abstraction): prepare
 /// the folder, find an earlier import of the same file, name files, keep a scratch folder there, write the sidecar.
 /// </summary>
-internal sealed class ImportDestination(string location, S3Settings? s3)
+internal sealed class ImportDestination(IBackupDestination destination)
 {
-    private readonly IBackupDestination _destination = Destinations.Destination.Open(location, s3);
+    private readonly IBackupDestination _destination = destination;
 
     public string Root => _destination.Location;
 
