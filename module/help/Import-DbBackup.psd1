@@ -18,7 +18,7 @@ A file that passes is repacked into the BackupPS format (tar, zstd, optionally e
 
 The original file is only read: it is never modified, moved or removed. Delete it yourself once the imported backup has been tested.
 
-Importing the same file (same SHA-256) into the same destination again is skipped with a warning; -Force imports it again. A backup restored from an imported SQLite file has no recorded source path, so Restore-DbBackup needs -Target; an imported PostgreSQL dump likewise needs -Target (a postgres:// URL). Plain SQL dumps are restored with psql (ON_ERROR_STOP on, and behind psql's \restrict so that no psql command in the file, such as \! for a shell command, can run) into a new scratch database, which is swapped in when its row counts match, as for other PostgreSQL backups. A plain dump with a line that starts with a psql command pg_dump does not write is not imported.
+Importing the same file (same SHA-256) into the same destination again is skipped with a warning; -Force imports it again. A backup restored from an imported SQLite file has no recorded source path, so Restore-DbBackup needs -Target; an imported PostgreSQL dump likewise needs -Target (a postgres:// URL). Plain SQL dumps are restored with psql (ON_ERROR_STOP on, and behind psql's \restrict so that no psql command in the file, such as \! for a shell command, can run; a psql too old for \restrict is refused with the error PsqlTooOld) into a new scratch database, which is swapped in when its row counts match, as for other PostgreSQL backups. A plain dump with a line that starts with a psql command pg_dump does not write is not imported.
 '@
 
     Parameters   = @{

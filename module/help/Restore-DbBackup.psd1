@@ -88,7 +88,7 @@ PostgreSQL only: the number of parallel pg_restore jobs (pg_restore --jobs) used
 PostgreSQL only: before pg_restore, apply the roles and tablespaces saved by New-DbBackup -IncludeGlobals (database/globals.sql) to the target server with psql, with ON_ERROR_STOP off so that roles which already exist are skipped and the rest is applied. The result's Globals property reports how many statements were applied, skipped and failed (failures are also warnings). Roles are cluster-wide: they stay even if the restore fails later. A backup without globals stops with error NoGlobalsInBackup.
 '@
         PgBinPath  = @'
-PostgreSQL only: the folder holding pg_restore and pg_dump (for the PreRestore safety backup). Without it they are found on PATH or in /usr/lib/postgresql/<version>/bin. A pg_restore older than the pg_dump that wrote the backup stops with error PgRestoreTooOld; a backup from a newer PostgreSQL major version than the target server stops with PostgresVersionMismatch.
+PostgreSQL only: the folder holding pg_restore and pg_dump (for the PreRestore safety backup). Without it they are found on PATH or in /usr/lib/postgresql/<version>/bin. A pg_restore older than the pg_dump that wrote the backup stops with error PgRestoreTooOld, and an imported plain SQL dump needs a psql with \restrict (else PsqlTooOld); a backup from a newer PostgreSQL major version than the target server stops with PostgresVersionMismatch.
 '@
     }
 

@@ -38,14 +38,15 @@ internal static class PlainDumps
     /// the child's PGPASSWORD. The script goes to psql's stdin behind "\restrict &lt;random key&gt;" (psql 13.22, 14.19,
     /// 15.14, 16.10, 17.6 and newer): psql then refuses every meta-command in the file — "\! …" anywhere on a line
     /// included — so a doctored dump cannot run shell commands as the restoring user. The dump's own \restrict and
-    /// \unrestrict lines are left out (they would end that mode). An older psql gets the dump without them, checked only
-    /// line by line (<see cref="Check"/>).
+    /// \unrestrict lines are left out (they would end that mode). An older psql is refused (PsqlTooOld): the line-by-line
+    /// check (<see cref="Check"/>) sees commands at a line start only, and psql runs them anywhere on a line.
     /// </summary>
     public static void Restore(PostgresConnectionInfo server, string database, string dumpPath, string? pgBinPath, OperationContext context)
     {
         var (psql, version, _) = PostgresTools.Find("psql", pgBinPath);
-        var restricted = SupportsRestrict(version);
-        if (!restricted) context.Warning($"psql {version} ('{psql}') predates \\restrict: the SQL dump was checked line by line for psql commands but psql cannot refuse them itself. Update the PostgreSQL client programs (13.22, 14.19, 15.14, 16.10, 17.6 or newer).");
+        if (!SupportsRestrict(version))
+            throw new BackupException("PsqlTooOld", BackupErrorKind.ResourceUnavailable,
+                $"psql {version} ('{psql}') predates \\restrict, so it cannot refuse psql commands (such as \\! shell commands) hidden in a plain SQL dump, and BackupPS does not load plain dumps with it. Update the PostgreSQL client programs (13.22, 14.19, 15.14, 16.10, 17.6 or newer), or give -PgBinPath a folder with a newer psql.", psql);
         var clock = Stopwatch.StartNew();
         using var process = PostgresTools.Start(psql, ["--no-psqlrc", "--no-password", "--quiet", "--set=ON_ERROR_STOP=1"],
             server.ChildEnvironment(database), redirectStdout: true, keepStdinOpen: true);
@@ -57,7 +58,7 @@ internal static class PlainDumps
             var stdin = process.StandardInput.BaseStream;
             try
             {
-                if (restricted) stdin.Write(System.Text.Encoding.ASCII.GetBytes("\\restrict " + Convert.ToHexString(RandomNumberGenerator.GetBytes(24)) + "\n"));
+                stdin.Write(System.Text.Encoding.ASCII.GetBytes("\\restrict " + Convert.ToHexString(RandomNumberGenerator.GetBytes(24)) + "\n"));
                 using var dump = new FileStream(dumpPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
                 CopyWithoutRestrictLines(dump, stdin, context.Cancellation);
                 stdin.Flush();
@@ -77,7 +78,7 @@ internal static class PlainDumps
         stdout.GetAwaiter().GetResult();
         if (process.ExitCode != 0) throw PostgresTools.ErrorFrom("psql", stderr.GetAwaiter().GetResult(), server.Display(database));
         if (feedError is not null) throw new BackupException("PostgresToolFailed", BackupErrorKind.InvalidData, $"psql stopped reading the SQL dump: {feedError.Message}", server.Display(database), feedError);
-        context.Verbose($"psql loaded the SQL dump in {clock.Elapsed.TotalSeconds:0.00} s{(restricted ? " (meta-commands refused: \\restrict)" : "")}.");
+        context.Verbose($"psql loaded the SQL dump in {clock.Elapsed.TotalSeconds:0.00} s (meta-commands refused: \\restrict).");
     }
 
     /// <summary>psql versions with \restrict / \unrestrict (August 2025 minor releases and later majors).</summary>
