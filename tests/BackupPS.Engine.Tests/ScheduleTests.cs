@@ -8,7 +8,7 @@ namespace BackupPS.Engine.Tests;
 public sealed class ScheduleTests
 {
     private static ScheduleDefinition Definition(string name = "nightly", int hour = 2, int minute = 0, DayOfWeek[]? days = null,
-        string scriptPath = "/home/u/.config/backupps/schedules/nightly.ps1", string[]? pwsh = null) => new()
+        string? scriptPath = null, string[]? pwsh = null) => new()
     {
         Name = name,
         At = new TimeOnly(hour, minute),
@@ -17,7 +17,7 @@ public sealed class ScheduleTests
         LogPath = "/srv/backups/backupps-nightly.log",
         PwshCommand = pwsh ?? ["/usr/bin/pwsh"],
         ModulePath = "/opt/BackupPS/BackupPS.psd1",
-        ScriptPath = scriptPath,
+        ScriptPath = scriptPath ?? $"/home/u/.config/backupps/schedules/{name}.ps1", // as ScheduleStore.ScriptPath names it
         EnvironmentFilePath = "/home/u/.config/backupps/schedules/nightly.env",
     };
 
@@ -106,6 +106,17 @@ public sealed class ScheduleTests
         Assert.Equal(["nightly"], CronScheduler.Names(merged));
         Assert.Equal(CronScheduler.Entry(Definition()), CronScheduler.EntryOf(merged, "nightly"));
         Assert.Equal(Foreign, CronScheduler.Merge(merged, "nightly", null)); // removal restores the original
+    }
+
+    [Fact]
+    public void CrontabMergeKeepsTheUsersLineAfterAMarkerWhoseEntryWasDeletedByHand()
+    {
+        // The user deleted the entry line but left the marker; their own job now follows it.
+        var orphaned = Foreign + CronScheduler.Marker("nightly") + "\n0 4 * * * /usr/local/bin/rotate-logs\n";
+        Assert.Null(CronScheduler.EntryOf(orphaned, "nightly"));
+        Assert.Equal(Foreign + "0 4 * * * /usr/local/bin/rotate-logs\n", CronScheduler.Merge(orphaned, "nightly", null));
+        var block = CronScheduler.Marker("nightly") + "\n" + CronScheduler.Entry(Definition());
+        Assert.Equal(Foreign + "0 4 * * * /usr/local/bin/rotate-logs\n" + block + "\n", CronScheduler.Merge(orphaned, "nightly", block));
     }
 
     [Fact]
@@ -229,6 +240,43 @@ public sealed class ScheduleTests
         Assert.Contains("$ErrorActionPreference = 'Stop'", text);
         Assert.Contains("exit 1", text);
         Assert.DoesNotContain("\r", text);
+    }
+
+    [Fact]
+    public void AFailedRegistrationKeepsTheScheduleThatWasThereAndLeavesNoNewOne()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        using var dir = new TempDir();
+        // A crontab program of our own (same interface as cron's: -l prints, - installs stdin) that refuses while 'refuse' exists.
+        var crontab = dir["crontab.sh"];
+        File.WriteAllText(crontab, $$"""
+            #!/bin/sh
+            table='{{dir["table"]}}'
+            if [ "$1" = "-l" ]; then [ -f "$table" ] && cat "$table" && exit 0; echo "no crontab for tester" >&2; exit 1; fi
+            if [ -f '{{dir["refuse"]}}' ]; then echo "crontab: installing new crontab refused" >&2; exit 1; fi
+            cat > "$table"
+            """);
+        File.SetUnixFileMode(crontab, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var store = new ScheduleStore(dir["schedules"]);
+        var manager = new ScheduleManager(store, _ => new CronScheduler(crontab));
+        ScheduleDefinition At(string name, int hour) => Definition(name, hour) with { ScriptPath = store.ScriptPath(name), EnvironmentFilePath = store.EnvironmentFilePath(name) };
+
+        manager.Register(At("nightly", 2), SchedulerKind.Cron, replace: false);
+        var table = File.ReadAllText(dir["table"]);
+        Assert.StartsWith("0 2 * * *", CronScheduler.EntryOf(table, "nightly"));
+        var script = File.ReadAllText(store.ScriptPath("nightly"));
+
+        File.WriteAllText(dir["refuse"], "");
+        var replaced = Assert.Throws<BackupException>(() => manager.Register(At("nightly", 5), SchedulerKind.Cron, replace: true));
+        Assert.Equal("SchedulerCommandFailed", replaced.ErrorId);
+        Assert.Equal(new TimeOnly(2, 0), store.Load("nightly")!.Definition.At);
+        Assert.Equal(script, File.ReadAllText(store.ScriptPath("nightly")));
+        Assert.Equal(table, File.ReadAllText(dir["table"]));
+
+        Assert.Throws<BackupException>(() => manager.Register(At("weekly", 3), SchedulerKind.Cron, replace: false));
+        Assert.Null(store.Load("weekly"));
+        Assert.False(File.Exists(store.ScriptPath("weekly")));
+        Assert.Equal(["nightly"], store.Names());
     }
 
     [Fact]

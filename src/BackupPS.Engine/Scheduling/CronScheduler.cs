@@ -45,8 +45,9 @@ public sealed class CronScheduler : IScheduler
         {
             if (IsMarkerOf(lines[i], name))
             {
-                // The marker and the entry line right after it (if it is not itself a comment or another marker).
-                if (i + 1 < lines.Count && !lines[i + 1].TrimStart().StartsWith('#') && lines[i + 1].Trim().Length > 0) i++;
+                // The marker, and the line after it only when it runs this schedule's job script: a user who deleted the
+                // entry by hand and left the marker keeps the line that now follows it.
+                if (i + 1 < lines.Count && IsEntryOf(lines[i + 1], name)) i++;
                 continue;
             }
             kept.Add(lines[i]);
@@ -66,9 +67,13 @@ public sealed class CronScheduler : IScheduler
     {
         var lines = SplitLines(crontab);
         for (var i = 0; i + 1 < lines.Count; i++)
-            if (IsMarkerOf(lines[i], name)) return lines[i + 1];
+            if (IsMarkerOf(lines[i], name) && IsEntryOf(lines[i + 1], name)) return lines[i + 1];
         return null;
     }
+
+    /// <summary>An active cron line that runs the job script &lt;name&gt;.ps1 (see ScheduleStore.ScriptPath).</summary>
+    private static bool IsEntryOf(string line, string name) =>
+        !line.TrimStart().StartsWith('#') && line.Contains("/" + name + ".ps1", StringComparison.Ordinal);
 
     private static bool IsMarkerOf(string line, string name) =>
         line == MarkerPrefix + name || line.StartsWith(MarkerPrefix + name + " ", StringComparison.Ordinal);

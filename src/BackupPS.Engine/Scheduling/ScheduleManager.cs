@@ -57,19 +57,39 @@ public sealed class ScheduleManager
                 $"A schedule named '{schedule.Name}' is already registered. Give -Force to replace it, or choose another name.", schedule.Name);
         // Validates what goes into the scheduler's entry (quoting, paths) before anything is written.
         _ = backend.Render(schedule);
-        if (previous is not null && previous.Scheduler != kind) Backend(previous.Scheduler).Uninstall(schedule.Name);
         var record = new ScheduleRecord(schedule, kind, DateTime.UtcNow);
-        Store.Save(record);
         try
         {
+            Store.Save(record);
             backend.Install(schedule);
         }
-        catch
+        catch (Exception ex)
         {
-            if (previous is null) Store.Delete(schedule.Name);
+            RestorePrevious(schedule.Name, previous, kind);
+            if (ex is IOException or UnauthorizedAccessException)
+                throw new BackupException("SchedulerCommandFailed", BackupErrorKind.WriteError,
+                    $"The schedule '{schedule.Name}' could not be written ({ex.Message}); {(previous is null ? "nothing was registered" : "the schedule registered before stays")}.", schedule.Name, ex);
             throw;
         }
+        // Only once the new entry is in place: a schedule moved to another scheduler leaves the old one.
+        if (previous is not null && previous.Scheduler != kind) Backend(previous.Scheduler).Uninstall(schedule.Name);
         return record;
+    }
+
+    /// <summary>After a failed registration: no trace of a new schedule; a replaced one gets its record, job script and (best effort) entry back.</summary>
+    private void RestorePrevious(string name, ScheduleRecord? previous, SchedulerKind kind)
+    {
+        try
+        {
+            if (previous is null)
+            {
+                Store.Delete(name);
+                return;
+            }
+            Store.Save(previous);
+            if (previous.Scheduler == kind) Backend(kind).Install(previous.Definition);
+        }
+        catch (Exception ex) when (ex is BackupException or IOException or UnauthorizedAccessException) { } // the first error is the one to report
     }
 
     public IReadOnlyList<ScheduleStatus> List() =>
