@@ -450,6 +450,22 @@ Describe 'S3 failures' {
         $err | Should -Not -BeNullOrEmpty
         $err.FullyQualifiedErrorId | Should -BeLike 'S3*,BackupPS.Cmdlets.GetDbBackupCommand'
     }
+
+    It 'a store that went away makes Test-DbBackup an S3Unreachable error, not a damaged backup (<Kind>)' -ForEach @(
+        @{ Kind = 'plain'; Key = @{} }
+        @{ Kind = 'encrypted, checked without the key'; Key = @{ Passphrase = (ConvertTo-SecureString 'gone-passphrase-1' -AsPlainText -Force) } }
+    ) {
+        $gone = Start-TestS3Server -Bucket gone
+        try {
+            $b = New-DbBackup -Database $db -Destination s3://gone/app -S3Endpoint $gone.Endpoint -S3Credential $cred @Key -ErrorAction Stop
+        }
+        finally { Stop-TestS3Server $gone }
+        $result = $b | Test-DbBackup -ErrorVariable problems -ErrorAction SilentlyContinue
+        $result | Should -BeNullOrEmpty -Because 'an unreachable store says nothing about the backup'
+        @($problems).Count | Should -Be 1
+        $problems[0].FullyQualifiedErrorId | Should -Be 'S3Unreachable,BackupPS.Cmdlets.TestDbBackupCommand'
+        "$($problems[0])" | Should -Not -Match 'damaged'
+    }
 }
 
 Describe 'An upload killed midway' {
