@@ -45,10 +45,35 @@ public sealed class RetentionOperation(IBackupDestination destination)
         return new RetentionPlan(Destination, policy, decisions, problems);
     }
 
+    /// <summary>
+    /// Carries out a plan: removes the approved removals (those the user confirmed), then records every decision in the
+    /// audit log, each as it turned out (a removal declined, failed or not reached is recorded as Kept), even when the
+    /// run is stopped midway. Not for -WhatIf, where nothing is decided for real.
+    /// </summary>
+    public IReadOnlyList<RetentionRemoval> Apply(RetentionPlan plan, IReadOnlyList<RetentionDecision> approved, OperationContext context)
+    {
+        var results = new List<RetentionRemoval>();
+        try
+        {
+            Remove(approved, context, results);
+        }
+        finally
+        {
+            RecordDecisions(plan.Decisions, new HashSet<RetentionDecision>(results.Where(r => r.Removed).Select(r => r.Decision), ReferenceEqualityComparer.Instance), context);
+        }
+        return results;
+    }
+
     /// <summary>Removes the given removals in order, reporting progress; a failure is recorded and the rest go on. Stops (OperationStopped) when cancelled.</summary>
     public IReadOnlyList<RetentionRemoval> Remove(IReadOnlyList<RetentionDecision> removals, OperationContext context)
     {
         var results = new List<RetentionRemoval>();
+        Remove(removals, context, results);
+        return results;
+    }
+
+    private void Remove(IReadOnlyList<RetentionDecision> removals, OperationContext context, List<RetentionRemoval> results)
+    {
         long total = removals.Sum(d => d.Backup.SizeBytes), freed = 0;
         var done = 0;
         foreach (var decision in removals)
@@ -72,14 +97,10 @@ public sealed class RetentionOperation(IBackupDestination destination)
         }
         context.Report(new OperationProgress("Removing backups", $"{done} of {removals.Count} removed, {Mib(freed)} freed", freed, total));
         context.Verbose($"Removed {results.Count(r => r.Removed)} of {removals.Count} backups, {freed.ToString("N0", CultureInfo.InvariantCulture)} bytes freed.");
-        return results;
     }
 
-    /// <summary>
-    /// One Retention line per decision in the audit log (Kept or Removed, with the rules or the reason); a removal
-    /// that was declined or failed is recorded as Kept. Not called under -WhatIf: nothing was decided for real.
-    /// </summary>
-    public void RecordDecisions(IEnumerable<RetentionDecision> decisions, ISet<RetentionDecision> removed, OperationContext context)
+    /// <summary>One Retention line per decision in the audit log (Kept or Removed, with the rules or the reason).</summary>
+    private static void RecordDecisions(IEnumerable<RetentionDecision> decisions, ISet<RetentionDecision> removed, OperationContext context)
     {
         foreach (var decision in decisions)
         {

@@ -121,18 +121,11 @@ public sealed class RemoveDbBackupCommand : BackupInputCmdlet
             if ((Force && !IsWhatIf) || ShouldProcess(b.Path, action)) approved.Add(decision);
         }
 
-        var removed = new HashSet<RetentionDecision>(ReferenceEqualityComparer.Instance);
-        if (approved.Count > 0)
-        {
-            IReadOnlyList<RetentionRemoval> results = [];
-            Try(() => results = RunEngine(ctx => operation.Remove(approved, ctx)), path);
-            foreach (var result in results)
-            {
-                if (result.Removed) removed.Add(result.Decision);
-                else if (result.Error is not null) WriteError(ErrorFor(result.Error, result.Decision.Backup.Path));
-            }
-        }
-        if (!IsWhatIf) RunEngine(ctx => { operation.RecordDecisions(plan.Decisions, removed, ctx); return true; });
+        IReadOnlyList<RetentionRemoval> results = [];
+        if (!IsWhatIf) Try(() => results = RunEngine(ctx => operation.Apply(plan, approved, ctx)), path);
+        foreach (var result in results)
+            if (result.Error is not null) WriteError(ErrorFor(result.Error, result.Decision.Backup.Path));
+        var removed = new HashSet<RetentionDecision>(results.Where(r => r.Removed).Select(r => r.Decision), ReferenceEqualityComparer.Instance);
         foreach (var decision in plan.Decisions)
             WriteObject(DbBackupRetentionDecision.From(decision, removed.Contains(decision)));
     }
