@@ -27,4 +27,13 @@ public static class BackupLocator
         var sidecarPath = BackupNaming.SidecarPath(full);
         return File.Exists(sidecarPath) ? new BackupRecord(full, LocalFolderDestination.ReadSidecar(sidecarPath)) : null;
     }
+
+    /// <summary>
+    /// The listed backup at <paramref name="path"/>, for operations that act only on listed backups (remove, copy):
+    /// NotAListedBackup when no sidecar lies beside the file. <paramref name="refusal"/> says what the caller does not do
+    /// with such a file and what to do instead.
+    /// </summary>
+    public static BackupRecord RequireListed(string path, S3Settings? s3, string refusal) =>
+        FromPath(path, s3) ?? throw new BackupException("NotAListedBackup", BackupErrorKind.NotFound,
+            $"'{path}' has no sidecar, so it is not a listed BackupPS backup; {refusal}", path);
 }

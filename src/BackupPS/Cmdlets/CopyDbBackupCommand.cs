@@ -29,8 +29,7 @@ public sealed class CopyDbBackupCommand : BackupInputCmdlet
         {
             Try(() =>
             {
-                var source = record ?? BackupLocator.FromPath(path, S3) ?? throw new BackupException("NotAListedBackup", BackupErrorKind.NotFound,
-                    $"'{path}' has no sidecar, so it is not a listed BackupPS backup; Copy-DbBackup copies only those (its SHA-256 is checked against the sidecar).", path);
+                var source = record ?? BackupLocator.RequireListed(path, S3, "Copy-DbBackup copies only those (its SHA-256 is checked against the sidecar).");
                 if (!ShouldProcess($"{source.Path} -> {_destination!.Location}", "Copy backup")) return;
                 var copy = RunEngine(context => CopyOperation.Run(source, _destination!, SkipExisting, context));
                 if (copy is not null) WriteObject(DbBackup.From(copy));

@@ -76,8 +76,7 @@ public sealed class RemoveDbBackupCommand : BackupInputCmdlet
             Try(() =>
             {
                 // -Path gives no record: find the sidecar beside the file (BackupNotFound if the file is missing).
-                var target = record ?? BackupLocator.FromPath(path, S3) ?? throw new BackupException("NotAListedBackup", BackupErrorKind.NotFound,
-                    $"'{path}' has no sidecar, so it is not a listed BackupPS backup; Remove-DbBackup removes only those. Delete the file yourself if it should go.", path);
+                var target = record ?? BackupLocator.RequireListed(path, S3, "Remove-DbBackup removes only those. Delete the file yourself if it should go.");
                 var description = $"Backup {target.Id} of '{target.DatabaseName}' ({target.Type}, {target.CreatedUtc.LocalDateTime:yyyy-MM-dd HH:mm:ss}) and its sidecar";
                 if (!(Force && !IsWhatIf) && !ShouldProcess(target.Path, "Remove " + description)) return;
                 RunEngine(context => RemoveOperation.Run(target, context));

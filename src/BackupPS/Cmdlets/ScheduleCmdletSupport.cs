@@ -14,37 +14,9 @@ internal static class ScheduleCmdletSupport
         _ => Enum.Parse<SchedulerKind>(scheduler.ToString()),
     };
 
-    /// <summary>
-    /// The program (and leading arguments) that starts this PowerShell: pwsh itself, or - when PowerShell runs as a
-    /// .NET tool ("dotnet pwsh") - the dotnet host with pwsh.dll. -PwshPath overrides (a pwsh executable or pwsh.dll).
-    /// </summary>
-    public static IReadOnlyList<string> PwshCommand(string? pwshPath)
-    {
-        var process = Environment.ProcessPath ?? "";
-        var processName = Path.GetFileNameWithoutExtension(process).ToLowerInvariant();
-        if (pwshPath is not null)
-        {
-            if (!File.Exists(pwshPath))
-                throw new BackupException("PwshNotFound", BackupErrorKind.InvalidArgument, $"-PwshPath '{pwshPath}' does not exist.", pwshPath);
-            if (!pwshPath.EndsWith(".dll", StringComparison.OrdinalIgnoreCase)) return [pwshPath];
-            var host = processName == "dotnet" ? process : FindOnPath("dotnet")
-                ?? throw new BackupException("PwshNotFound", BackupErrorKind.InvalidArgument, $"-PwshPath '{pwshPath}' is a .dll, but no 'dotnet' host was found on PATH to run it.", pwshPath);
-            return [host, pwshPath];
-        }
-        if (processName == "pwsh") return [process];
-        var smaFolder = Path.GetDirectoryName(typeof(PSObject).Assembly.Location) ?? "";
-        if (processName == "dotnet")
-        {
-            var dll = Path.Combine(smaFolder, "pwsh.dll");
-            if (File.Exists(dll)) return [process, dll];
-        }
-        var beside = Path.Combine(smaFolder, OperatingSystem.IsWindows() ? "pwsh.exe" : "pwsh");
-        if (File.Exists(beside)) return [beside];
-        var onPath = FindOnPath("pwsh");
-        if (onPath is not null) return [Path.GetFullPath(onPath)];
-        throw new BackupException("PwshNotFound", BackupErrorKind.InvalidArgument,
-            $"Cannot tell which PowerShell the job should run (this session runs in '{process}'). Give -PwshPath with the path of pwsh (or of pwsh.dll).", process);
-    }
+    /// <summary>The program (and leading arguments) that starts this PowerShell (see <see cref="PwshLocator.Command"/>).</summary>
+    public static IReadOnlyList<string> PwshCommand(string? pwshPath) =>
+        PwshLocator.Command(pwshPath, Environment.ProcessPath, Path.GetDirectoryName(typeof(PSObject).Assembly.Location) ?? "");
 
     /// <summary>The absolute path of the loaded module's manifest (BackupPS.psd1), which the job imports.</summary>
     public static string ModuleManifest(PSCmdlet cmdlet)
@@ -52,16 +24,6 @@ internal static class ScheduleCmdletSupport
         var folder = cmdlet.MyInvocation.MyCommand.Module?.ModuleBase ?? Path.GetDirectoryName(typeof(ScheduleCmdletSupport).Assembly.Location)!;
         var manifest = Path.Combine(folder, "BackupPS.psd1");
         return Path.GetFullPath(File.Exists(manifest) ? manifest : typeof(ScheduleCmdletSupport).Assembly.Location);
-    }
-
-    private static string? FindOnPath(string name)
-    {
-        foreach (var folder in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
-        {
-            var path = Path.Combine(folder, OperatingSystem.IsWindows() ? name + ".exe" : name);
-            if (File.Exists(path)) return path;
-        }
-        return null;
     }
 
     /// <summary>Parses the script; a syntax error is a terminating InvalidScheduleScript error.</summary>
