@@ -29,7 +29,7 @@ public sealed class DestinationTests : IDisposable
         Assert.Equal("s3://my-bucket/some/prefix", s3.Location);
         Assert.Equal("s3://my-bucket/some/prefix/a.tar.zst", s3.PathOf("a.tar.zst"));
         Assert.Null(s3.LocalFolder);
-        Assert.Null(s3.AvailableFreeBytes);
+        Assert.Null(s3.Space);
         Assert.Equal("s3://my-bucket", Destination.Open("S3://my-bucket", new S3Settings { Endpoint = "http://127.0.0.1:9", AccessKey = "k", SecretKey = "s" }).Location);
     }
 
@@ -81,7 +81,7 @@ public sealed class DestinationTests : IDisposable
         }
         if (!OperatingSystem.IsWindows())
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(record.Path));
-        Assert.NotNull(destination.AvailableFreeBytes);
+        Assert.NotNull(destination.Space);
     }
 
     [Fact]

@@ -40,8 +40,8 @@ public interface IBackupDestination
     /// <summary>Removes a backup: sidecar first (so it is no longer listed), then the backup file.</summary>
     void Delete(BackupRecord record);
 
-    /// <summary>Free space for new backups in bytes; null when the store does not say (S3).</summary>
-    long? AvailableFreeBytes { get; }
+    /// <summary>Bytes free for new backups (available to this user) and the store's total size; null when the store does not say (S3).</summary>
+    (long Free, long Total)? Space { get; }
 
     /// <summary>Appends one line (JSON, no newline) to the destination's audit log.</summary>
     void AppendAuditLine(string jsonLine);

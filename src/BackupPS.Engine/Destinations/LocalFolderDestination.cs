@@ -25,11 +25,15 @@ public sealed class LocalFolderDestination : IBackupDestination
 
     public bool Exists => Directory.Exists(Root);
 
-    public long? AvailableFreeBytes
+    public (long Free, long Total)? Space
     {
         get
         {
-            try { return new DriveInfo(Root).AvailableFreeSpace; }
+            try
+            {
+                var drive = new DriveInfo(Root); // statvfs of the file system holding the folder
+                return (drive.AvailableFreeSpace, drive.TotalSize);
+            }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException) { return null; }
         }
     }
@@ -157,7 +161,6 @@ public sealed class LocalFolderDestination : IBackupDestination
 
     public void CleanStale(OperationContext context) => Operations.StaleTemporaryFiles.Clean(Root, context);
 
-    public const string AuditFileName = Audit.LocalAuditStore.FileName;
 
     /// <summary>Appends one line to &lt;folder&gt;/audit.jsonl (whole line, under a file lock: see <see cref="Audit.LocalAuditStore"/>).</summary>
     public void AppendAuditLine(string jsonLine) => new Audit.LocalAuditStore(Root).AppendAuditLine(jsonLine.TrimEnd('\n', '\r'));

@@ -37,7 +37,7 @@ public sealed class S3Destination : IBackupDestination
 
     public string? LocalFolder => null;
 
-    public long? AvailableFreeBytes => null;
+    public (long Free, long Total)? Space => null;
 
     internal S3Settings Settings => _settings;
 

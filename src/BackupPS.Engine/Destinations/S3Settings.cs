@@ -24,9 +24,6 @@ public sealed class S3Settings
     /// <summary>Size of each ranged GET when reading a backup.</summary>
     public int ReadChunkBytes { get; init; } = 8 << 20;
 
-    /// <summary>True when nothing but defaults was given.</summary>
-    public bool IsEmpty => Endpoint is null && Region is null && Profile is null && AccessKey is null && ForcePathStyle is null && ServerSideEncryption is null;
-
     /// <summary>What may be shown: everything except the secret (and only the access key's first characters).</summary>
     public override string ToString() =>
         $"Endpoint={Endpoint ?? "(AWS)"}, Region={Region ?? "(default)"}, Profile={Profile ?? "(default)"}, AccessKey={(AccessKey is null ? "(chain)" : AccessKey[..Math.Min(4, AccessKey.Length)] + "…")}";

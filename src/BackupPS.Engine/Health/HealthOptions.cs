@@ -28,7 +28,7 @@ internal static class BackupHealth
     public static void Evaluate(HealthReport report, HealthOptions options, Func<IEnumerable<BackupRecord>, IEnumerable<BackupRecord>> match, OperationContext context)
     {
         if (options.Destination is null) return;
-        var store = BackupCatalog.Open(options.Destination, options.S3);
+        var store = Destinations.Destination.Open(options.Destination, options.S3);
         report.Destination = store.Location;
         List<BackupRecord> records;
         try

@@ -37,10 +37,10 @@ public static class StorageStatistics
     /// </summary>
     public static List<DatabaseStorage> Compute(string destination, string[]? databaseNames, Action<BackupException>? onProblem, Destinations.S3Settings? s3 = null)
     {
-        var store = BackupCatalog.Open(destination, s3);
+        var store = Destinations.Destination.Open(destination, s3);
         var root = store.Location;
         var records = store.List(onProblem);
-        var space = BackupCatalog.Space(store);
+        var space = store.Space;
         return records
             .Where(r => databaseNames is null || databaseNames.Any(p => BackupQuery.WildcardMatch(p, r.DatabaseName)))
             .GroupBy(r => r.DatabaseName, StringComparer.OrdinalIgnoreCase)

@@ -95,9 +95,8 @@ WantedBy=timers.target
         if (!File.Exists(TimerPath(name)) && !File.Exists(ServicePath(name))) return false;
         if (File.Exists(TimerPath(name)))
         {
-            // A timer that is not loaded (e.g. files copied by hand) cannot be disabled; the files still go.
-            var result = ProcessRunner.Run(SystemctlPath(), Arguments("disable", "--now", UnitBaseName(name) + ".timer"));
-            _ = result;
+            // A timer that is not loaded (e.g. files copied by hand) cannot be disabled, so its exit code is not checked; the files still go.
+            ProcessRunner.Run(SystemctlPath(), Arguments("disable", "--now", UnitBaseName(name) + ".timer"));
         }
         File.Delete(TimerPath(name));
         File.Delete(ServicePath(name));
