@@ -82,6 +82,12 @@ public sealed class DestinationTests : IDisposable
         if (!OperatingSystem.IsWindows())
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(record.Path));
         Assert.NotNull(destination.Space);
+
+        // Find: the listed backup of a name, in one look-up; nothing for an unknown name or a file without its sidecar.
+        Assert.Equal(record.Path, destination.Find("x_20240101T000000Z_aaaaaaaa.tar")!.Path);
+        Assert.Null(destination.Find("x_20240101T000000Z_cccccccc.tar"));
+        File.WriteAllBytes(destination.PathOf("x_20240101T000000Z_dddddddd.tar"), content);
+        Assert.Null(destination.Find("x_20240101T000000Z_dddddddd.tar"));
     }
 
     [Fact]

@@ -24,6 +24,9 @@ public interface IBackupDestination
     /// <summary>Every listed backup (a sidecar whose backup exists); unreadable sidecars are reported to <paramref name="onProblem"/>.</summary>
     List<BackupRecord> List(Action<BackupException>? onProblem = null);
 
+    /// <summary>The listed backup of this file name (its file and its sidecar exist), or null; one look-up, not a listing.</summary>
+    BackupRecord? Find(string fileName);
+
     /// <summary>The display path of a backup file of this name in this destination.</summary>
     string PathOf(string fileName);
 

@@ -86,6 +86,13 @@ public sealed class LocalFolderDestination : IBackupDestination
         return records;
     }
 
+    public BackupRecord? Find(string fileName)
+    {
+        var path = PathOf(fileName);
+        var sidecarPath = BackupNaming.SidecarPath(path);
+        return File.Exists(path) && File.Exists(sidecarPath) ? new BackupRecord(path, ReadSidecar(sidecarPath), this) : null;
+    }
+
     public static Sidecar ReadSidecar(string sidecarPath)
     {
         byte[] bytes;

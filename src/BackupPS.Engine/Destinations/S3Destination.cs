@@ -241,17 +241,22 @@ public sealed class S3Destination : IBackupDestination
     }
 
     /// <summary>The listed backup of this name: BackupNotFound when its object or its sidecar is missing.</summary>
-    public BackupRecord Locate(string fileName)
+    public BackupRecord Locate(string fileName) =>
+        Find(fileName) ?? throw new BackupException("BackupNotFound", BackupErrorKind.NotFound,
+            $"'{PathOf(fileName)}' is not a listed backup (no such object, or no sidecar beside it). List the backups with Get-DbBackup {Location}.", PathOf(fileName));
+
+    public BackupRecord? Find(string fileName)
     {
         var key = KeyOf(fileName);
         try
         {
-            return new BackupRecord(PathOf(fileName), ReadSidecar(key + Sidecar.Suffix), this);
+            var record = new BackupRecord(PathOf(fileName), ReadSidecar(key + Sidecar.Suffix), this);
+            Call(ct => _client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = Bucket, Key = key }, ct), key); // and its object
+            return record;
         }
         catch (BackupException ex) when (ex.ErrorId == "BackupNotFound")
         {
-            throw new BackupException("BackupNotFound", BackupErrorKind.NotFound,
-                $"'{PathOf(fileName)}' is not a listed backup (no such object, or no sidecar beside it). List the backups with Get-DbBackup {Location}.", PathOf(fileName), ex);
+            return null;
         }
     }
 

@@ -37,7 +37,8 @@ public static class CopyOperation
         if (destination.PathOf(fileName) == source.Path)
             throw new BackupException("CopyOntoItself", BackupErrorKind.InvalidArgument,
                 $"'{source.Path}' is already in {destination.Location}: a backup cannot be copied onto itself.", source.Path);
-        var existing = destination.Exists ? destination.List().FirstOrDefault(r => r.Id == source.Id) : null;
+        // Copies keep the file name (it holds the id), so one look-up finds an earlier copy: no listing per backup.
+        var existing = destination.Exists && destination.Find(fileName) is { } found && found.Id == source.Id ? found : null;
         if (existing is not null && skipExisting)
         {
             context.Verbose($"Backup {source.Id} is already in {destination.Location} ('{existing.Path}'): skipped (-SkipExisting).");
