@@ -233,10 +233,12 @@ public static partial class ImportOperation
         }
         catch (Exception ex)
         {
+            // Before the archive is begun, only the scratch copy is being written (in the system temp folder for S3 and encrypted imports).
+            var writtenTo = writer is null ? System.IO.Path.GetDirectoryName(scratch.Path)! : destination.Root;
             writer?.Dispose(); // not completed: removes the partial file / aborts the upload
             writer = null;
             if (ex is OperationCanceledException) context.ThrowIfCancelled();
-            if (ex is not BackupException && IoErrors.FromWrite(ex, destination.Root) is { } error) throw error;
+            if (ex is not BackupException && IoErrors.FromWrite(ex, writtenTo) is { } error) throw error;
             throw;
         }
     }
