@@ -13,10 +13,6 @@ public static class AuditLog
         entry.Store ?? (string.IsNullOrWhiteSpace(entry.Destination) || Destinations.Destination.IsS3(entry.Destination)
             ? null : new Destinations.LocalFolderDestination(entry.Destination));
 
-    /// <summary>
-    /// Appends <paramref name="entry"/> to the audit log of <paramref name="destination"/> (time, host and user filled
-    /// in when missing). Never throws: a folder that does not exist is skipped (verbose), any other failure is a warning.
-    /// </summary>
     /// <summary>Appends <paramref name="entry"/> to the audit log of a local folder (the entry's own destination wins when it carries one).</summary>
     public static void Record(string? folder, AuditEntry entry, OperationContext? context = null)
     {
@@ -25,6 +21,10 @@ public static class AuditLog
         Record(entry, context);
     }
 
+    /// <summary>
+    /// Appends <paramref name="entry"/> to the audit log of its destination (time filled in when missing). Never throws:
+    /// a destination that does not exist is skipped (verbose), any other failure is a warning.
+    /// </summary>
     public static void Record(AuditEntry entry, OperationContext? context = null)
     {
         if (StoreOf(entry) is not { } store) return;
