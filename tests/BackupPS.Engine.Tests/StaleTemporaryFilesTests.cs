@@ -25,6 +25,7 @@ public sealed class StaleTemporaryFilesTests : IDisposable
         var oldSidecar = Make("app_20260101T000000Z_abcdef12.tar.zst.json.partial", TimeSpan.FromDays(2));
         var oldSnapshot = Make(".app_20260101T000000Z_abcdef12.tar.zst.snapshot.partial", TimeSpan.FromDays(2));
         var oldScratch = Make(".backupps-restore-0123", TimeSpan.FromDays(2), folder: true);
+        var oldProbe = Make(".backupps-probe-00c0ffee", TimeSpan.FromDays(2));
         var liveArchive = Make("app_20260102T000000Z_12345678.tar.zst.partial", TimeSpan.FromMinutes(1));
         var liveScratch = Make(".backupps-restore-4567", TimeSpan.FromMinutes(1), folder: true);
         var usersDownload = Make("movie.mkv.partial", TimeSpan.FromDays(30));
@@ -36,6 +37,7 @@ public sealed class StaleTemporaryFilesTests : IDisposable
         Assert.False(File.Exists(oldSidecar));
         Assert.False(File.Exists(oldSnapshot));
         Assert.False(Directory.Exists(oldScratch));
+        Assert.False(File.Exists(oldProbe));
         Assert.True(File.Exists(liveArchive));
         Assert.True(Directory.Exists(liveScratch));
         Assert.True(File.Exists(usersDownload));

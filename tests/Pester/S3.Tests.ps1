@@ -178,6 +178,20 @@ $listed = @(Get-DbBackup s3://backups/profile -S3Endpoint $Endpoint -S3Profile b
         New-DbBackup -Database $db -Destination s3://backups/whatif @s3 -WhatIf | Should -BeNullOrEmpty
         @(Get-TestS3Object $server backups 'whatif/').Count | Should -Be 0
     }
+
+    It 'the next backup removes a write probe that a killed run left behind' {
+        $first = New-DbBackup -Database $db -Destination s3://backups/probe @s3 -ErrorAction Stop
+        # A leftover probe, as a run killed between writing and removing it leaves one: a copy of a real object in the server's store.
+        $sidecarFile = Join-Path $server.DataDirectory "backups/$(Get-KeyOf $first.Path 'backups').json"
+        $probeFile = Join-Path $server.DataDirectory 'backups/probe/.backupps-probe-00c0ffee'
+        foreach ($suffix in '._S3rver_object', '._S3rver_object.md5', '._S3rver_metadata.json') { Copy-Item -LiteralPath "$sidecarFile$suffix" -Destination "$probeFile$suffix" }
+        (Get-TestS3Object $server backups 'probe/').Key | Should -Contain 'probe/.backupps-probe-00c0ffee'
+
+        $verbose = @(New-DbBackup -Database $db -Destination s3://backups/probe @s3 -Verbose -ErrorAction Stop 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message
+        (Get-TestS3Object $server backups 'probe/').Key | Should -Not -Contain 'probe/.backupps-probe-00c0ffee'
+        ($verbose -match 'Removed the write probe').Count | Should -Be 1
+        @(Get-DbBackup s3://backups/probe @s3).Count | Should -Be 2
+    }
 }
 
 Describe 'Verifying and restoring S3 backups' {

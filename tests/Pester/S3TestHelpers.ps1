@@ -196,5 +196,6 @@ function Get-TestS3PendingPut {
     param($Server, [string] $Bucket)
     $root = Join-Path $Server.DataDirectory $Bucket
     if (-not (Test-Path -LiteralPath $root)) { return @() }
-    @(Get-ChildItem -LiteralPath $root -Recurse -File -Force | Where-Object Name -like '*.uploading')
+    # A backup being uploaded, not the write probe every writing cmdlet puts (and removes) first.
+    @(Get-ChildItem -LiteralPath $root -Recurse -File -Force | Where-Object { $_.Name -like '*.uploading' -and $_.Name -notlike '.backupps-probe-*' })
 }

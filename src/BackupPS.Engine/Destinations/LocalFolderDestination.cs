@@ -44,7 +44,7 @@ public sealed class LocalFolderDestination : IBackupDestination
         if (File.Exists(Root))
             throw new BackupException("DestinationIsFile", BackupErrorKind.InvalidArgument,
                 $"The destination '{Root}' is a file, not a folder. Give a folder for the backups.", Root);
-        var probe = System.IO.Path.Combine(Root, $".backupps-probe-{Guid.NewGuid():N}");
+        var probe = System.IO.Path.Combine(Root, $"{BackupNaming.WriteProbePrefix}{Guid.NewGuid():N}");
         try
         {
             FileSystemSecurity.CreatePrivateDirectory(Root);

@@ -153,7 +153,7 @@ public sealed class S3Destination : IBackupDestination
     public void EnsureWritable()
     {
         // A tiny object written and removed: proves the bucket exists and these credentials may write under the prefix.
-        var probe = KeyOf($".backupps-probe-{Guid.NewGuid():N}");
+        var probe = KeyOf($"{BackupNaming.WriteProbePrefix}{Guid.NewGuid():N}");
         Call(ct => _client.PutObjectAsync(WithEncryption(new PutObjectRequest { UseChunkEncoding = false, BucketName = Bucket, Key = probe, ContentBody = "" }), ct), probe);
         Call(ct => _client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = Bucket, Key = probe }, ct), probe);
     }
@@ -311,10 +311,17 @@ public sealed class S3Destination : IBackupDestination
                 Call(ct => _client.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = Bucket, Key = upload.Key, UploadId = upload.UploadId }, ct), upload.Key, context.Cancellation);
                 context.Verbose($"Aborted the unfinished upload of 's3://{Bucket}/{upload.Key}' left by an interrupted run ({started:u}).");
             }
+            // A run killed between writing and removing its write probe leaves an empty probe object. Removing one that a
+            // concurrent run still holds is harmless: its own DELETE of a missing key succeeds.
+            foreach (var probe in ListKeys(ListPrefix + BackupNaming.WriteProbePrefix, recursive: false, context.Cancellation).Keys)
+            {
+                Call(ct => _client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = Bucket, Key = probe }, ct), probe, context.Cancellation);
+                context.Verbose($"Removed the write probe 's3://{Bucket}/{probe}' left by an interrupted run.");
+            }
         }
         catch (BackupException ex) when (ex.Kind is not BackupErrorKind.OperationStopped)
         {
-            context.Verbose($"Could not look for unfinished uploads in {Location}: {ex.Message}"); // housekeeping only
+            context.Verbose($"Could not look for unfinished uploads and write probes in {Location}: {ex.Message}"); // housekeeping only
         }
     }
 

@@ -9,6 +9,9 @@ public static class BackupNaming
 {
     public const string PartialSuffix = ".partial";
 
+    /// <summary>The empty file (or object) a destination writes and removes at once to prove it may be written; a killed run's is cleaned as stale.</summary>
+    public const string WriteProbePrefix = ".backupps-probe-";
+
     public static string ShortId(Guid id) => id.ToString("N")[..8];
 
     public static string FileName(string databaseName, DateTimeOffset createdUtc, Guid id, CompressionKind compression) =>

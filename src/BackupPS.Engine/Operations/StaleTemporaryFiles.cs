@@ -2,7 +2,8 @@ namespace BackupPS.Engine.Operations;
 
 /// <summary>
 /// Removes what killed runs left behind (never listed, but it holds disk): the *.tar*.partial files of backups and
-/// sidecars, the .*.snapshot.partial database copies and the .backupps-* scratch folders — names only BackupPS makes,
+/// sidecars, the .*.snapshot.partial database copies, the .backupps-probe-* write probes and the .backupps-* scratch
+/// folders — names only BackupPS makes,
 /// as a restore's work folder is the user's own. Only items untouched for <see cref="MinimumAge"/>
 /// go: a live run writes its temporary files continuously, so a recent one may belong to a backup still running.
 /// </summary>
@@ -25,7 +26,8 @@ internal static class StaleTemporaryFiles
         try
         {
             var partials = Directory.EnumerateFiles(folder, "*.tar*" + Format.BackupNaming.PartialSuffix)
-                .Concat(Directory.EnumerateFiles(folder, ".*.snapshot" + Format.BackupNaming.PartialSuffix));
+                .Concat(Directory.EnumerateFiles(folder, ".*.snapshot" + Format.BackupNaming.PartialSuffix))
+                .Concat(Directory.EnumerateFiles(folder, Format.BackupNaming.WriteProbePrefix + "*"));
             foreach (var file in partials.Distinct())
             {
                 if (File.GetLastWriteTimeUtc(file) >= cutoff) continue;
