@@ -162,13 +162,15 @@ public sealed class RetentionEngineTests
         Assert.Equal(117, nightly.Count);
         var d = RetentionEngine.Evaluate(nightly, new RetentionPolicy { KeepDaily = 7, KeepWeekly = 4, KeepMonthly = 12, TimeZone = TimeZoneInfo.Utc }, Now);
         Assert.Equal(
-            ["2026-08-31", "2026-09-30", "2026-10-31", "2026-11-08", "2026-11-15", "2026-11-19", "2026-11-20", "2026-11-21", "2026-11-22", "2026-11-23", "2026-11-24", "2026-11-25"],
+            ["2026-08-01", "2026-08-31", "2026-09-30", "2026-10-31", "2026-11-08", "2026-11-15", "2026-11-19", "2026-11-20", "2026-11-21", "2026-11-22", "2026-11-23", "2026-11-24", "2026-11-25"],
             Kept(d).Select(s => s[..10]));
-        Assert.Equal(105, Removed(d).Length);
+        Assert.Equal(104, Removed(d).Length);
         Assert.Equal("KeepDaily (2026-11-25), KeepWeekly (2026-W48), KeepMonthly (2026-11)", At(d, "2026-11-25T02:00:00").Reason);
         Assert.Equal("KeepDaily (2026-11-22), KeepWeekly (2026-W47)", At(d, "2026-11-22T02:00:00").Reason);
         Assert.Equal("KeepWeekly (2026-W45)", At(d, "2026-11-08T02:00:00").Reason);
         Assert.Equal("KeepMonthly (2026-08)", At(d, "2026-08-31T02:00:00").Reason);
+        // KeepMonthly 12 still has count left after August: the oldest backup stays too (restic >= 0.16).
+        Assert.Equal("KeepMonthly (oldest backup, 2026-08)", At(d, "2026-08-01T02:00:00").Reason);
     }
 
     [Fact]
@@ -194,8 +196,8 @@ public sealed class RetentionEngineTests
     {
         var d = Run(new RetentionPolicy { KeepWithin = TimeSpan.FromDays(2) },
             B(Now.AddDays(-10)), B(Now.AddDays(-11)), B(Now.AddDays(-12)), B(Now.AddDays(-12.5)), B(Now.AddDays(-20)));
-        Assert.Equal(3, d.Count(x => x.Action == RetentionAction.Keep)); // -10, -11, -12 (exactly 2 days: kept)
-        Assert.Equal([Now.AddDays(-12.5), Now.AddDays(-20)], d.Where(x => x.Action == RetentionAction.Remove).Select(x => x.Backup.CreatedUtc));
+        Assert.Equal(2, d.Count(x => x.Action == RetentionAction.Keep)); // -10, -11 (exactly 2 days: not after the cutoff, goes, as restic)
+        Assert.Equal([Now.AddDays(-12), Now.AddDays(-12.5), Now.AddDays(-20)], d.Where(x => x.Action == RetentionAction.Remove).Select(x => x.Backup.CreatedUtc));
         Assert.All(d.Where(x => x.Action == RetentionAction.Keep), x => Assert.Equal(RetentionRules.KeepWithin, x.Reasons.Single().Rule));
     }
 
@@ -292,5 +294,47 @@ public sealed class RetentionEngineTests
         Assert.Equal("InvalidRetentionRule", Assert.Throws<BackupException>(() => Run(new RetentionPolicy { KeepDaily = 0 }, B(Now))).ErrorId);
         Assert.Equal("InvalidRetentionRule", Assert.Throws<BackupException>(() => Run(new RetentionPolicy { KeepWithin = TimeSpan.Zero }, B(Now))).ErrorId);
         Assert.Empty(Run(new RetentionPolicy { KeepLast = 1 })); // nothing to decide
+    }
+
+    // restic >= 0.16 parity (restic's ApplyPolicy semantics, checked by reading internal/data/snapshot_policy.go).
+
+    [Fact]
+    public void A_bucket_rule_with_count_left_keeps_the_oldest_backup_too()
+    {
+        // Two days, two backups each; KeepDaily 5 has count left after both days, so the oldest backup stays as well.
+        var d = Run(new RetentionPolicy { KeepDaily = 5, TimeZone = TimeZoneInfo.Utc },
+            B("2026-11-20T10:00:00"), B("2026-11-20T08:00:00"), B("2026-11-19T10:00:00"), B("2026-11-19T08:00:00"));
+        Assert.Equal(["2026-11-19T08:00:00", "2026-11-19T10:00:00", "2026-11-20T10:00:00"], Kept(d));
+        // Once the count is used up, the oldest goes.
+        var used = Run(new RetentionPolicy { KeepDaily = 2, TimeZone = TimeZoneInfo.Utc },
+            B("2026-11-20T10:00:00"), B("2026-11-20T08:00:00"), B("2026-11-19T10:00:00"), B("2026-11-19T08:00:00"));
+        Assert.Equal(["2026-11-19T10:00:00", "2026-11-20T10:00:00"], Kept(used));
+    }
+
+    [Fact]
+    public void KeepWithin_keeps_only_backups_strictly_after_the_cutoff()
+    {
+        var d = Run(new RetentionPolicy { KeepWithin = TimeSpan.FromDays(1) },
+            B("2026-11-20T10:00:00"), B("2026-11-19T10:00:01"), B("2026-11-19T10:00:00"));
+        Assert.Equal(["2026-11-19T10:00:01", "2026-11-20T10:00:00"], Kept(d));
+    }
+
+    [Fact]
+    public void KeepWithin_ignores_backups_in_the_future_for_its_reference_time()
+    {
+        // Now is 2026-11-25 12:00; the 2026-12-30 backup is in the future, so the reference is 2026-11-20 10:00.
+        var d = Run(new RetentionPolicy { KeepWithin = TimeSpan.FromDays(2) },
+            B("2026-12-30T00:00:00"), B("2026-11-20T10:00:00"), B("2026-11-19T10:00:00"), B("2026-11-10T10:00:00"));
+        Assert.Equal(["2026-11-19T10:00:00", "2026-11-20T10:00:00", "2026-12-30T00:00:00"], Kept(d));
+    }
+
+    [Fact]
+    public void A_count_of_minus_one_is_unlimited()
+    {
+        var d = Run(new RetentionPolicy { KeepDaily = RetentionPolicy.Unlimited, TimeZone = TimeZoneInfo.Utc },
+            B("2026-11-20T10:00:00"), B("2026-11-20T08:00:00"), B("2025-01-19T10:00:00"), B("2021-03-19T10:00:00"), B("2021-03-19T08:00:00"));
+        // One per day for all days, plus the oldest (the rule never runs out).
+        Assert.Equal(["2021-03-19T08:00:00", "2021-03-19T10:00:00", "2025-01-19T10:00:00", "2026-11-20T10:00:00"], Kept(d));
+        Assert.Equal("InvalidRetentionRule", Assert.Throws<BackupException>(() => Run(new RetentionPolicy { KeepDaily = -2 }, B(Now))).ErrorId);
     }
 }

@@ -18,7 +18,8 @@ namespace BackupPS.Engine.Retention;
 /// <item>Rules (restic forget): candidates newest first; KeepLast keeps the N newest; KeepHourly/Daily/Weekly/Monthly/
 /// Yearly keep the newest backup of each of the last N hours/days/ISO weeks/months/years that have a backup (buckets in
 /// the policy's time zone; an hour is a wall-clock hour with its UTC offset, so the repeated hour of a DST fall-back is
-/// two buckets); KeepWithin keeps every candidate within the span of the newest candidate. Kept by any rule = kept.
+/// two buckets); KeepWithin keeps every candidate strictly after (newest candidate not in the future - span). While a bucket rule has
+/// count left (or is unlimited, -1) after all candidates, it also keeps the oldest candidate (restic >= 0.16). Kept by any rule = kept.
 /// With no Keep* rule (OlderThan alone), every candidate goes (OlderThan). Otherwise a candidate no rule keeps goes (NotKept).</item>
 /// <item>RetentionWouldRemoveAll: when the rules would leave a database that has backups with none at all (counting its
 /// out-of-scope backups), nothing is removed: the run stops with this InvalidArgument error.</item>
@@ -119,24 +120,31 @@ public static class RetentionEngine
         foreach (var (rule, count, bucketOf) in buckets)
         {
             string? previous = null;
-            var left = count;
+            var left = count; // -1: unlimited, never runs out
             var index = 0;
             foreach (var b in candidates)
             {
                 if (left == 0) break;
                 index++;
                 var bucket = rule == RetentionRules.KeepLast ? index.ToString(CultureInfo.InvariantCulture) : bucketOf(b.CreatedUtc);
-                if (bucket == previous) continue; // an older backup of a bucket already kept
+                var oldest = index == candidates.Count;
+                // An older backup of a bucket already kept goes, except the oldest backup of all while the rule has
+                // count left (restic >= 0.16, issue #3624): it keeps the longest history the counts allow.
+                if (bucket == previous && !oldest) continue;
+                var detail = bucket == previous ? $"oldest backup, {bucket}" : rule == RetentionRules.KeepLast ? $"{index} of {(count < 0 ? "unlimited" : count)}" : bucket;
                 previous = bucket;
-                left--;
-                reasons[b].Add(new RetentionReason(rule, rule == RetentionRules.KeepLast ? $"{index} of {count}" : bucket));
+                if (left > 0) left--;
+                reasons[b].Add(new RetentionReason(rule, detail));
             }
         }
 
+        // The reference time of the *Within rules is the newest candidate that is not in the future (restic); when all
+        // are in the future there is none and every candidate is within.
+        var reference = candidates.Where(b => b.CreatedUtc < now).Select(b => (DateTimeOffset?)b.CreatedUtc).FirstOrDefault();
+        bool Within(RetentionBackup b, TimeSpan span) => reference is not { } r || b.CreatedUtc > r - span; // strictly after the cutoff, as restic
         if (policy.KeepWithin is { } within)
         {
-            var newest = candidates[0].CreatedUtc;
-            foreach (var b in candidates.Where(b => newest - b.CreatedUtc <= within))
+            foreach (var b in candidates.Where(b => Within(b, within)))
                 reasons[b].Add(new RetentionReason(RetentionRules.KeepWithin, $"within {within} of the newest"));
         }
     }

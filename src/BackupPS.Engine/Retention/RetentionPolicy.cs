@@ -9,6 +9,9 @@ namespace BackupPS.Engine.Retention;
 /// </summary>
 public sealed record RetentionPolicy
 {
+    /// <summary>A count of -1 (as restic): no limit, e.g. KeepDaily -1 keeps the newest backup of every day.</summary>
+    public const int Unlimited = -1;
+
     /// <summary>Keep the N newest backups.</summary>
     public int? KeepLast { get; init; }
     public int? KeepHourly { get; init; }
@@ -17,7 +20,7 @@ public sealed record RetentionPolicy
     public int? KeepWeekly { get; init; }
     public int? KeepMonthly { get; init; }
     public int? KeepYearly { get; init; }
-    /// <summary>Keep every backup created within this span of the newest candidate backup of its series (as restic: relative to the newest backup, not to now).</summary>
+    /// <summary>Keep every backup created strictly after (reference - span), the reference being the newest candidate of its series that is not in the future (as restic: relative to the newest backup, not to now).</summary>
     public TimeSpan? KeepWithin { get; init; }
     /// <summary>
     /// Only backups older than this (relative to now) are candidates for removal; younger ones are kept and take no
@@ -50,8 +53,8 @@ public sealed record RetentionPolicy
             throw new BackupException("NoRetentionRule", BackupErrorKind.InvalidArgument,
                 "No retention rule was given. Give at least one of -KeepLast, -KeepHourly, -KeepDaily, -KeepWeekly, -KeepMonthly, -KeepYearly, -KeepWithin or -OlderThan.");
         foreach (var (name, value) in new[] { ("KeepLast", KeepLast), ("KeepHourly", KeepHourly), ("KeepDaily", KeepDaily), ("KeepWeekly", KeepWeekly), ("KeepMonthly", KeepMonthly), ("KeepYearly", KeepYearly) })
-            if (value is < 1)
-                throw new BackupException("InvalidRetentionRule", BackupErrorKind.InvalidArgument, $"-{name} must be 1 or more (it was {value}). Leave it out to not use that rule.", name);
+            if (value is < 1 and not Unlimited)
+                throw new BackupException("InvalidRetentionRule", BackupErrorKind.InvalidArgument, $"-{name} must be 1 or more, or -1 for unlimited (it was {value}). Leave it out to not use that rule.", name);
         if (KeepWithin is { } within && within <= TimeSpan.Zero)
             throw new BackupException("InvalidRetentionRule", BackupErrorKind.InvalidArgument, $"-KeepWithin must be a positive time span (it was {within}).", "KeepWithin");
         if (OlderThan is { } older && older < TimeSpan.Zero)

@@ -32,27 +32,27 @@ public sealed class RemoveDbBackupCommand : BackupInputCmdlet
     public DbBackupType[]? Type { get; set; }
 
     [Parameter(ParameterSetName = PolicySet)]
-    [ValidateRange(1, int.MaxValue)]
+    [ValidateRetentionCount]
     public int? KeepLast { get; set; }
 
     [Parameter(ParameterSetName = PolicySet)]
-    [ValidateRange(1, int.MaxValue)]
+    [ValidateRetentionCount]
     public int? KeepHourly { get; set; }
 
     [Parameter(ParameterSetName = PolicySet)]
-    [ValidateRange(1, int.MaxValue)]
+    [ValidateRetentionCount]
     public int? KeepDaily { get; set; }
 
     [Parameter(ParameterSetName = PolicySet)]
-    [ValidateRange(1, int.MaxValue)]
+    [ValidateRetentionCount]
     public int? KeepWeekly { get; set; }
 
     [Parameter(ParameterSetName = PolicySet)]
-    [ValidateRange(1, int.MaxValue)]
+    [ValidateRetentionCount]
     public int? KeepMonthly { get; set; }
 
     [Parameter(ParameterSetName = PolicySet)]
-    [ValidateRange(1, int.MaxValue)]
+    [ValidateRetentionCount]
     public int? KeepYearly { get; set; }
 
     [Parameter(ParameterSetName = PolicySet)]
@@ -127,5 +127,15 @@ public sealed class RemoveDbBackupCommand : BackupInputCmdlet
         var removed = new HashSet<RetentionDecision>(results.Where(r => r.Removed).Select(r => r.Decision), ReferenceEqualityComparer.Instance);
         foreach (var decision in plan.Decisions)
             WriteObject(DbBackupRetentionDecision.From(decision, removed.Contains(decision)));
+    }
+
+    /// <summary>A Keep* count: 1 or more, or -1 for unlimited (as restic).</summary>
+    private sealed class ValidateRetentionCountAttribute : ValidateArgumentsAttribute
+    {
+        protected override void Validate(object arguments, EngineIntrinsics engineIntrinsics)
+        {
+            if (arguments is int n && n < 1 && n != RetentionPolicy.Unlimited)
+                throw new ValidationMetadataException($"The count must be 1 or more, or -1 for unlimited (it was {n}).");
+        }
     }
 }
