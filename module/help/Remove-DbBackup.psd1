@@ -17,8 +17,8 @@ Remove-DbBackup -Destination <folder> -Keep... decides, for every backup of ever
 
 The rules, applied to each database separately (database names compared case-insensitively):
 - -KeepLast N keeps the N newest backups.
-- -KeepHourly, -KeepDaily, -KeepWeekly, -KeepMonthly, -KeepYearly N keep the newest backup in each of the last N hours, days, weeks, months or years THAT HAVE A BACKUP (periods without a backup do not count). Weeks are ISO 8601 weeks (Monday to Sunday, of the ISO week-year: 31 December can be in week 1 of the next year). Periods begin in the local time zone, or in UTC with -Utc; days follow local midnight across daylight saving changes (a day can have 23 or 25 hours), and the hour repeated when clocks go back is two hours.
-- -KeepWithin <span> keeps every backup created within that span of the newest backup of the database (not of now, as in restic: if backups stop, the policy does not eat the last ones).
+- -KeepHourly, -KeepDaily, -KeepWeekly, -KeepMonthly, -KeepYearly N keep the newest backup in each of the last N hours, days, weeks, months or years THAT HAVE A BACKUP (periods without a backup do not count). N = -1 means unlimited (as restic): -KeepDaily -1 keeps the newest backup of every day. While a rule still has count left after all backups (or is unlimited), it also keeps the oldest backup, so the longest history stays (as restic 0.16 and later). Weeks are ISO 8601 weeks (Monday to Sunday, of the ISO week-year: 31 December can be in week 1 of the next year). Periods begin in the local time zone, or in UTC with -Utc; days follow local midnight across daylight saving changes (a day can have 23 or 25 hours), and the hour repeated when clocks go back is two hours.
+- -KeepWithin <span> keeps every backup created strictly after (newest backup of the database - span): one exactly a span older goes. The newest backup is measured, not now (as in restic: if backups stop, the policy does not eat the last ones), and backups dated in the future are not taken as the newest.
 - A backup kept by any rule stays, and its Reason names every rule that keeps it. A backup no rule keeps is removed (NotKept).
 - -OlderThan <span> limits removal to backups older than the span (measured from now). Alone, it removes every backup older than the span (reason OlderThan). With Keep rules, the backups younger than the span are kept (NotOlderThan) and take no period; the Keep rules are applied to the older backups only. So -OlderThan 30.00:00:00 -KeepMonthly 6 keeps everything of the last 30 days plus the newest backup of each of the 6 newest months before that.
 - PreRestore safety copies (taken by Restore-DbBackup) are rated on their own, so a safety copy never takes the day, week or month of a regular backup. Safety copies younger than a day are always kept (PreRestoreSafety) unless PreRestore is named in -Type.
@@ -28,8 +28,8 @@ The rules, applied to each database separately (database names compared case-ins
 WORKED EXAMPLE. A backup of app every night at 02:00 UTC from 1 August to Wednesday 25 November 2026 (117 backups), and -KeepDaily 7 -KeepWeekly 4 -KeepMonthly 12 -Utc on 25 November:
 - KeepDaily 7 keeps 19 to 25 November (the newest backup of each of the 7 newest days).
 - KeepWeekly 4 keeps the newest backup of ISO weeks 2026-W48 (25 Nov), W47 (Sunday 22 Nov), W46 (15 Nov) and W45 (8 Nov). 25 and 22 November are kept already; this rule adds 15 and 8 November.
-- KeepMonthly 12 keeps the newest backup of each month that has one: 25 November, 31 October, 30 September, 31 August. Only 4 months have backups, so all 4 are kept; the rule adds 31 October, 30 September and 31 August.
-- 12 backups are kept; the 105 others are removed, each with the reason NotKept. The backup of 25 November shows the Reason "KeepDaily (2026-11-25), KeepWeekly (2026-W48), KeepMonthly (2026-11)".
+- KeepMonthly 12 keeps the newest backup of each month that has one: 25 November, 31 October, 30 September, 31 August. Only 4 months have backups, so all 4 are kept; the rule adds 31 October, 30 September and 31 August. It still has 8 months left, so it also keeps the oldest backup, 1 August (Reason "KeepMonthly (oldest backup, 2026-08)").
+- 13 backups are kept; the 104 others are removed, each with the reason NotKept. The backup of 25 November shows the Reason "KeepDaily (2026-11-25), KeepWeekly (2026-W48), KeepMonthly (2026-11)".
 '@
 
     Parameters   = @{
@@ -70,7 +70,7 @@ Keeps the newest backup in each of the last N calendar months that have a backup
 Keeps the newest backup in each of the last N years that have a backup.
 '@
         KeepWithin  = @'
-Keeps every backup created within this time span of the newest backup of the database, for example 7.00:00:00 or (New-TimeSpan -Days 7). Measured from the newest backup, not from now.
+Keeps every backup created strictly after (newest backup of the database - this time span), for example 7.00:00:00 or (New-TimeSpan -Days 7). Measured from the newest backup that is not in the future, not from now.
 '@
         OlderThan   = @'
 Only backups older than this time span (measured from now) can be removed. Alone, every backup older than the span is removed; with Keep rules, the rules decide among the older backups only, and the younger ones are kept (NotOlderThan).

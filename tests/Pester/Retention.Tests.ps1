@@ -218,8 +218,15 @@ Describe 'Remove-DbBackup retention errors' {
         @(Get-DbBackup $folder).Count | Should -Be 1
     }
 
-    It 'a count below 1 is refused by parameter validation' {
+    It 'a count below 1 is refused by parameter validation, except -1 (unlimited, as restic)' {
         { Remove-DbBackup -Destination $ws -KeepDaily 0 -Force } | Should -Throw -ErrorId 'ParameterArgumentValidationError,BackupPS.Cmdlets.RemoveDbBackupCommand'
+        { Remove-DbBackup -Destination $ws -KeepDaily -2 -Force } | Should -Throw -ErrorId 'ParameterArgumentValidationError,BackupPS.Cmdlets.RemoveDbBackupCommand'
+        $folder = New-Folder 'unlimited'
+        $set = @('2025-01-01T10:00:00', '2025-01-01T08:00:00', '2025-01-02T10:00:00', '2025-01-02T08:00:00', '2025-01-03T10:00:00') | ForEach-Object { New-DatedBackup $folder (Utc $_) }
+        $d = Remove-DbBackup -Destination $folder -KeepDaily -1 -Utc -WhatIf
+        # One per day for all days, plus the oldest backup (an unlimited rule never runs out).
+        @($d | Where-Object Action -EQ 'Keep').Count | Should -Be 4
+        ($d | Where-Object Action -EQ 'Remove').Path | Should -Be $set[3].Path
     }
 
     It 'a missing destination is DestinationNotFound' {
