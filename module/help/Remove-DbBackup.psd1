@@ -19,6 +19,7 @@ The rules, applied to each database separately (database names compared case-ins
 - -KeepLast N keeps the N newest backups.
 - -KeepHourly, -KeepDaily, -KeepWeekly, -KeepMonthly, -KeepYearly N keep the newest backup in each of the last N hours, days, weeks, months or years THAT HAVE A BACKUP (periods without a backup do not count). N = -1 means unlimited (as restic): -KeepDaily -1 keeps the newest backup of every day. While a rule still has count left after all backups (or is unlimited), it also keeps the oldest backup, so the longest history stays (as restic 0.16 and later). Weeks are ISO 8601 weeks (Monday to Sunday, of the ISO week-year: 31 December can be in week 1 of the next year). Periods begin in the local time zone, or in UTC with -Utc; days follow local midnight across daylight saving changes (a day can have 23 or 25 hours), and the hour repeated when clocks go back is two hours.
 - -KeepWithin <span> keeps every backup created strictly after (newest backup of the database - span): one exactly a span older goes. The newest backup is measured, not now (as in restic: if backups stop, the policy does not eat the last ones), and backups dated in the future are not taken as the newest.
+- -KeepWithinHourly, -KeepWithinDaily, -KeepWithinWeekly, -KeepWithinMonthly, -KeepWithinYearly <span> keep the newest backup of each hour, day, week, month or year within that span of the newest backup (measured as -KeepWithin), and the oldest backup if it is within.
 - A backup kept by any rule stays, and its Reason names every rule that keeps it. A backup no rule keeps is removed (NotKept).
 - -OlderThan <span> limits removal to backups older than the span (measured from now). Alone, it removes every backup older than the span (reason OlderThan). With Keep rules, the backups younger than the span are kept (NotOlderThan) and take no period; the Keep rules are applied to the older backups only. So -OlderThan 30.00:00:00 -KeepMonthly 6 keeps everything of the last 30 days plus the newest backup of each of the 6 newest months before that.
 - PreRestore safety copies (taken by Restore-DbBackup) are rated on their own, so a safety copy never takes the day, week or month of a regular backup. Safety copies younger than a day are always kept (PreRestoreSafety) unless PreRestore is named in -Type.
@@ -71,6 +72,21 @@ Keeps the newest backup in each of the last N years that have a backup.
 '@
         KeepWithin  = @'
 Keeps every backup created strictly after (newest backup of the database - this time span), for example 7.00:00:00 or (New-TimeSpan -Days 7). Measured from the newest backup that is not in the future, not from now.
+'@
+        KeepWithinHourly = @'
+Keeps the newest backup of each hour that lies within this time span of the newest backup of the database (as restic --keep-within-hourly), plus the oldest backup if it is within. The span is measured like -KeepWithin.
+'@
+        KeepWithinDaily = @'
+Keeps the newest backup of each day that lies within this time span of the newest backup of the database (as restic --keep-within-daily), plus the oldest backup if it is within. The span is measured like -KeepWithin.
+'@
+        KeepWithinWeekly = @'
+Keeps the newest backup of each ISO 8601 week that lies within this time span of the newest backup of the database (as restic --keep-within-weekly), plus the oldest backup if it is within. The span is measured like -KeepWithin.
+'@
+        KeepWithinMonthly = @'
+Keeps the newest backup of each calendar month that lies within this time span of the newest backup of the database (as restic --keep-within-monthly), plus the oldest backup if it is within. The span is measured like -KeepWithin.
+'@
+        KeepWithinYearly = @'
+Keeps the newest backup of each year that lies within this time span of the newest backup of the database (as restic --keep-within-yearly), plus the oldest backup if it is within. The span is measured like -KeepWithin.
 '@
         OlderThan   = @'
 Only backups older than this time span (measured from now) can be removed. Alone, every backup older than the span is removed; with Keep rules, the rules decide among the older backups only, and the younger ones are kept (NotOlderThan).

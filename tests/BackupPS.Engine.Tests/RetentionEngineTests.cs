@@ -337,4 +337,19 @@ public sealed class RetentionEngineTests
         Assert.Equal(["2021-03-19T08:00:00", "2021-03-19T10:00:00", "2025-01-19T10:00:00", "2026-11-20T10:00:00"], Kept(d));
         Assert.Equal("InvalidRetentionRule", Assert.Throws<BackupException>(() => Run(new RetentionPolicy { KeepDaily = -2 }, B(Now))).ErrorId);
     }
+
+    [Fact]
+    public void KeepWithinDaily_keeps_the_newest_backup_of_each_day_within_the_span_and_the_oldest_if_within()
+    {
+        // Reference 2026-11-20 10:00; span 2 days: cutoff 2026-11-18 10:00 (strictly after).
+        var d = Run(new RetentionPolicy { KeepWithinDaily = TimeSpan.FromDays(2), TimeZone = TimeZoneInfo.Utc },
+            B("2026-11-20T10:00:00"), B("2026-11-20T08:00:00"), B("2026-11-19T10:00:00"), B("2026-11-19T08:00:00"), B("2026-11-18T10:00:00"));
+        Assert.Equal(["2026-11-19T10:00:00", "2026-11-20T10:00:00"], Kept(d));
+        Assert.Equal([RetentionRules.KeepWithinDaily], Rules(At(d, "2026-11-19T10:00:00")));
+        // All within: the oldest backup stays as well.
+        var all = Run(new RetentionPolicy { KeepWithinDaily = TimeSpan.FromDays(3), TimeZone = TimeZoneInfo.Utc },
+            B("2026-11-20T10:00:00"), B("2026-11-20T08:00:00"), B("2026-11-19T10:00:00"), B("2026-11-19T08:00:00"));
+        Assert.Equal(["2026-11-19T08:00:00", "2026-11-19T10:00:00", "2026-11-20T10:00:00"], Kept(all));
+        Assert.Equal("InvalidRetentionRule", Assert.Throws<BackupException>(() => Run(new RetentionPolicy { KeepWithinWeekly = TimeSpan.Zero }, B(Now))).ErrorId);
+    }
 }

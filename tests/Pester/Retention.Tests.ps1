@@ -229,6 +229,14 @@ Describe 'Remove-DbBackup retention errors' {
         ($d | Where-Object Action -EQ 'Remove').Path | Should -Be $set[3].Path
     }
 
+    It '-KeepWithinDaily keeps the newest backup of each day within the span of the newest backup' {
+        $folder = New-Folder 'withindaily'
+        $set = @('2025-01-03T10:00:00', '2025-01-02T10:00:00', '2025-01-02T08:00:00', '2025-01-01T10:00:00') | ForEach-Object { New-DatedBackup $folder (Utc $_) }
+        $d = Remove-DbBackup -Destination $folder -KeepWithinDaily 1.12:00:00 -Utc -WhatIf
+        ($d | Where-Object Action -EQ 'Keep').Path | Sort-Object | Should -Be (@($set[0].Path, $set[1].Path) | Sort-Object)
+        ($d | Where-Object Action -EQ 'Keep' | Select-Object -First 1).Rules | Should -Be 'KeepWithinDaily'
+    }
+
     It 'a missing destination is DestinationNotFound' {
         $missing = Join-Path $ws 'no-such-folder'
         $out = Remove-DbBackup -Destination $missing -KeepLast 1 -Force -ErrorVariable errs -ErrorAction SilentlyContinue

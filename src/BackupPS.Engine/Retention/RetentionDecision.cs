@@ -27,6 +27,11 @@ public static class RetentionRules
     public const string KeepMonthly = "KeepMonthly";
     public const string KeepYearly = "KeepYearly";
     public const string KeepWithin = "KeepWithin";
+    public const string KeepWithinHourly = "KeepWithinHourly";
+    public const string KeepWithinDaily = "KeepWithinDaily";
+    public const string KeepWithinWeekly = "KeepWithinWeekly";
+    public const string KeepWithinMonthly = "KeepWithinMonthly";
+    public const string KeepWithinYearly = "KeepWithinYearly";
     /// <summary>Kept: not older than -OlderThan, so not a candidate.</summary>
     public const string NotOlderThan = "NotOlderThan";
     /// <summary>Kept: a PreRestore safety copy younger than a day, and PreRestore was not named in -Type.</summary>

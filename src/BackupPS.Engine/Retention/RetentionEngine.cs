@@ -147,6 +147,30 @@ public static class RetentionEngine
             foreach (var b in candidates.Where(b => Within(b, within)))
                 reasons[b].Add(new RetentionReason(RetentionRules.KeepWithin, $"within {within} of the newest"));
         }
+
+        // KeepWithinHourly/...: the newest backup of each period within the span, and the oldest backup of all if it is within.
+        var withinBuckets = new List<(string Rule, TimeSpan? Span, Func<DateTimeOffset, string> Bucket)>
+        {
+            (RetentionRules.KeepWithinHourly, policy.KeepWithinHourly, t => HourOf(t, tz)),
+            (RetentionRules.KeepWithinDaily, policy.KeepWithinDaily, t => DayOf(t, tz)),
+            (RetentionRules.KeepWithinWeekly, policy.KeepWithinWeekly, t => WeekOf(t, tz)),
+            (RetentionRules.KeepWithinMonthly, policy.KeepWithinMonthly, t => MonthOf(t, tz)),
+            (RetentionRules.KeepWithinYearly, policy.KeepWithinYearly, t => YearOf(t, tz)),
+        };
+        foreach (var (rule, span, bucketOf) in withinBuckets)
+        {
+            if (span is not { } s) continue;
+            string? previous = null;
+            for (var i = 0; i < candidates.Count; i++)
+            {
+                var b = candidates[i];
+                if (!Within(b, s)) continue;
+                var bucket = bucketOf(b.CreatedUtc);
+                if (bucket == previous && i < candidates.Count - 1) continue;
+                reasons[b].Add(new RetentionReason(rule, bucket == previous ? $"oldest backup, {bucket}, within {s}" : $"{bucket}, within {s}"));
+                previous = bucket;
+            }
+        }
     }
 
     /// <summary>The backup's time in the zone (wall clock with its offset).</summary>

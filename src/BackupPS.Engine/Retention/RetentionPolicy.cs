@@ -22,6 +22,12 @@ public sealed record RetentionPolicy
     public int? KeepYearly { get; init; }
     /// <summary>Keep every backup created strictly after (reference - span), the reference being the newest candidate of its series that is not in the future (as restic: relative to the newest backup, not to now).</summary>
     public TimeSpan? KeepWithin { get; init; }
+    /// <summary>Keep the newest backup of each hour/day/ISO week/month/year that lies within this span of the reference time of <see cref="KeepWithin"/> (restic --keep-within-hourly ...).</summary>
+    public TimeSpan? KeepWithinHourly { get; init; }
+    public TimeSpan? KeepWithinDaily { get; init; }
+    public TimeSpan? KeepWithinWeekly { get; init; }
+    public TimeSpan? KeepWithinMonthly { get; init; }
+    public TimeSpan? KeepWithinYearly { get; init; }
     /// <summary>
     /// Only backups older than this (relative to now) are candidates for removal; younger ones are kept and take no
     /// bucket. Alone it removes every candidate; with Keep* rules, the rules are applied to the candidates only.
@@ -42,7 +48,8 @@ public sealed record RetentionPolicy
 
     public bool HasKeepRules =>
         KeepLast is not null || KeepHourly is not null || KeepDaily is not null || KeepWeekly is not null
-        || KeepMonthly is not null || KeepYearly is not null || KeepWithin is not null;
+        || KeepMonthly is not null || KeepYearly is not null || KeepWithin is not null
+        || KeepWithinHourly is not null || KeepWithinDaily is not null || KeepWithinWeekly is not null || KeepWithinMonthly is not null || KeepWithinYearly is not null;
 
     public bool NamesPreRestore => Types is not null && Types.Contains(BackupType.PreRestore);
 
@@ -51,12 +58,13 @@ public sealed record RetentionPolicy
     {
         if (!HasKeepRules && OlderThan is null)
             throw new BackupException("NoRetentionRule", BackupErrorKind.InvalidArgument,
-                "No retention rule was given. Give at least one of -KeepLast, -KeepHourly, -KeepDaily, -KeepWeekly, -KeepMonthly, -KeepYearly, -KeepWithin or -OlderThan.");
+                "No retention rule was given. Give at least one of -KeepLast, -KeepHourly, -KeepDaily, -KeepWeekly, -KeepMonthly, -KeepYearly, -KeepWithin, -KeepWithinHourly/Daily/Weekly/Monthly/Yearly or -OlderThan.");
         foreach (var (name, value) in new[] { ("KeepLast", KeepLast), ("KeepHourly", KeepHourly), ("KeepDaily", KeepDaily), ("KeepWeekly", KeepWeekly), ("KeepMonthly", KeepMonthly), ("KeepYearly", KeepYearly) })
             if (value is < 1 and not Unlimited)
                 throw new BackupException("InvalidRetentionRule", BackupErrorKind.InvalidArgument, $"-{name} must be 1 or more, or -1 for unlimited (it was {value}). Leave it out to not use that rule.", name);
-        if (KeepWithin is { } within && within <= TimeSpan.Zero)
-            throw new BackupException("InvalidRetentionRule", BackupErrorKind.InvalidArgument, $"-KeepWithin must be a positive time span (it was {within}).", "KeepWithin");
+        foreach (var (name, value) in new[] { ("KeepWithin", KeepWithin), ("KeepWithinHourly", KeepWithinHourly), ("KeepWithinDaily", KeepWithinDaily), ("KeepWithinWeekly", KeepWithinWeekly), ("KeepWithinMonthly", KeepWithinMonthly), ("KeepWithinYearly", KeepWithinYearly) })
+            if (value is { } within && within <= TimeSpan.Zero)
+                throw new BackupException("InvalidRetentionRule", BackupErrorKind.InvalidArgument, $"-{name} must be a positive time span (it was {within}).", name);
         if (OlderThan is { } older && older < TimeSpan.Zero)
             throw new BackupException("InvalidRetentionRule", BackupErrorKind.InvalidArgument, $"-OlderThan must not be negative (it was {older}).", "OlderThan");
     }
@@ -72,6 +80,11 @@ public sealed record RetentionPolicy
         if (KeepMonthly is { } m) parts.Add($"KeepMonthly {m}");
         if (KeepYearly is { } y) parts.Add($"KeepYearly {y}");
         if (KeepWithin is { } kw) parts.Add($"KeepWithin {kw}");
+        if (KeepWithinHourly is { } kwh) parts.Add($"KeepWithinHourly {kwh}");
+        if (KeepWithinDaily is { } kwd) parts.Add($"KeepWithinDaily {kwd}");
+        if (KeepWithinWeekly is { } kww) parts.Add($"KeepWithinWeekly {kww}");
+        if (KeepWithinMonthly is { } kwm) parts.Add($"KeepWithinMonthly {kwm}");
+        if (KeepWithinYearly is { } kwy) parts.Add($"KeepWithinYearly {kwy}");
         if (OlderThan is { } o) parts.Add($"OlderThan {o}");
         parts.Add(TimeZone == TimeZoneInfo.Utc ? "UTC" : $"time zone {TimeZone.Id}");
         return string.Join(", ", parts);

@@ -59,6 +59,21 @@ public sealed class RemoveDbBackupCommand : BackupInputCmdlet
     public TimeSpan? KeepWithin { get; set; }
 
     [Parameter(ParameterSetName = PolicySet)]
+    public TimeSpan? KeepWithinHourly { get; set; }
+
+    [Parameter(ParameterSetName = PolicySet)]
+    public TimeSpan? KeepWithinDaily { get; set; }
+
+    [Parameter(ParameterSetName = PolicySet)]
+    public TimeSpan? KeepWithinWeekly { get; set; }
+
+    [Parameter(ParameterSetName = PolicySet)]
+    public TimeSpan? KeepWithinMonthly { get; set; }
+
+    [Parameter(ParameterSetName = PolicySet)]
+    public TimeSpan? KeepWithinYearly { get; set; }
+
+    [Parameter(ParameterSetName = PolicySet)]
     public TimeSpan? OlderThan { get; set; }
 
     [Parameter(ParameterSetName = PolicySet)]
@@ -98,6 +113,11 @@ public sealed class RemoveDbBackupCommand : BackupInputCmdlet
             KeepMonthly = KeepMonthly,
             KeepYearly = KeepYearly,
             KeepWithin = KeepWithin,
+            KeepWithinHourly = KeepWithinHourly,
+            KeepWithinDaily = KeepWithinDaily,
+            KeepWithinWeekly = KeepWithinWeekly,
+            KeepWithinMonthly = KeepWithinMonthly,
+            KeepWithinYearly = KeepWithinYearly,
             OlderThan = OlderThan,
             TimeZone = Utc ? TimeZoneInfo.Utc : TimeZoneInfo.Local,
             DatabaseNames = DatabaseName,
