@@ -25,8 +25,10 @@ Set-StrictMode -Version Latest
 $Root = $PSScriptRoot
 $Out = Join-Path $Root 'out'
 $ModuleOut = Join-Path $Out 'BackupPS'
-# The natives shipped in one module folder; others in the SQLitePCLRaw package are left out to keep the module small.
-$NativeRids = 'linux-x64', 'linux-arm64', 'osx-arm64', 'win-x64'
+# The SQLite natives shipped: every platform PowerShell 7 runs on that SQLitePCLRaw provides (linux-arm is 32-bit
+# Raspberry Pi OS, linux-musl-* are Alpine containers). Others in the package (mips, s390x, wasm, …) run no pwsh.
+# The module refuses to import on a platform outside this list with one sentence naming it (ModuleInitializer).
+$NativeRids = 'linux-x64', 'linux-arm64', 'linux-arm', 'linux-musl-x64', 'linux-musl-arm64', 'osx-x64', 'osx-arm64', 'win-x64', 'win-arm64', 'win-x86'
 
 function Invoke-Tool {
     param([Parameter(Mandatory)][string] $File, [string[]] $Arguments)
@@ -64,7 +66,7 @@ function Invoke-Build {
         New-Item -ItemType Directory -Force -Path $target | Out-Null
         Copy-Item (Join-Path $native '*') $target
     }
-    Copy-Item (Join-Path $Root 'module/BackupPS.psd1'), (Join-Path $Root 'module/BackupPS.format.ps1xml') $ModuleOut
+    Copy-Item (Join-Path $Root 'module/BackupPS.psd1'), (Join-Path $Root 'module/BackupPS.format.ps1xml'), (Join-Path $Root 'LICENSE') $ModuleOut
     Copy-Item (Join-Path $Root 'module/en-US/*') (Join-Path $ModuleOut 'en-US') -ErrorAction Ignore
     $helpBuilder = Join-Path $Root 'build/New-MamlHelp.ps1'
     if (Test-Path $helpBuilder) {

@@ -9,7 +9,11 @@ public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssem
 {
     private const string EngineAssembly = "BackupPS.Engine";
 
-    public void OnImport() => AssemblyLoadContext.Default.Resolving += ResolveEngine;
+    public void OnImport()
+    {
+        BackupPSLoadContext.EnsurePlatformSupported();
+        AssemblyLoadContext.Default.Resolving += ResolveEngine;
+    }
 
     public void OnRemove(PSModuleInfo psModuleInfo) => AssemblyLoadContext.Default.Resolving -= ResolveEngine;
 
