@@ -18,7 +18,7 @@ A file that passes is repacked into the BackupPS format (tar, zstd, optionally e
 
 The original file is only read: it is never modified, moved or removed. Delete it yourself once the imported backup has been tested.
 
-Importing the same file (same SHA-256) into the same destination again is skipped with a warning; -Force imports it again. A backup restored from an imported SQLite file has no recorded source path, so Restore-DbBackup needs -Target; an imported PostgreSQL dump likewise needs -Target (a postgres:// URL). Plain SQL dumps are restored with psql (ON_ERROR_STOP on, and behind psql's \restrict so that no psql command in the file, such as \! for a shell command, can run; a psql too old for \restrict is refused with the error PsqlTooOld) into a new scratch database, which is swapped in when its row counts match, as for other PostgreSQL backups. A plain dump with a line that starts with a psql command pg_dump does not write is not imported.
+Importing the same file (same SHA-256 and same Created time) into the same destination again is skipped with a warning; -Force imports it again. Byte-identical copies with different dates are separate backups. A backup restored from an imported SQLite file has no recorded source path, so Restore-DbBackup needs -Target; an imported PostgreSQL dump likewise needs -Target (a postgres:// URL). Plain SQL dumps are restored with psql (ON_ERROR_STOP on, and behind psql's \restrict so that no psql command in the file, such as \! for a shell command, can run; a psql too old for \restrict is refused with the error PsqlTooOld) into a new scratch database, which is swapped in when its row counts match, as for other PostgreSQL backups. A plain dump with a line that starts with a psql command pg_dump does not write is not imported.
 '@
 
     Parameters   = @{
@@ -44,7 +44,7 @@ The compression of the new backup file: Zstd (default, .tar.zst), Gzip (.tar.gz)
 The compression level: for Zstd 1 (fastest) to 19 (smallest), default 3; for Gzip 1 means fastest and 9 or more smallest. Ignored with -Compression None.
 '@
         Force            = @'
-Imports a file even when the destination already holds a backup imported from a file with the same SHA-256 (otherwise such a file is skipped with a warning).
+Imports a file even when the destination already holds a backup imported from a file with the same SHA-256 and Created time (otherwise such a file is skipped with a warning).
 '@
         PgBinPath        = @'
 PostgreSQL dumps only: the folder holding pg_restore (for example /usr/lib/postgresql/16/bin), used to read custom-format dumps. Without it, pg_restore is found on PATH or in /usr/lib/postgresql/<version>/bin.

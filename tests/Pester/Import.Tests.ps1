@@ -134,6 +134,24 @@ Describe 'Import-DbBackup of several files' {
         @(Get-DbBackup $dest).Count | Should -Be 4
     }
 
+    It 'imports byte-identical copies with different dates as two backups, together and in two runs' {
+        $src = Join-Path $ws 'twins'; New-Item -ItemType Directory $src | Out-Null
+        Invoke-Native sqlite3 $chinook ".backup '$src/app-a.db'" | Out-Null
+        Copy-Item "$src/app-a.db" "$src/app-b.db"
+        Invoke-Native touch -d '2024-03-01 02:00:00Z' "$src/app-a.db" | Out-Null
+        Invoke-Native touch -d '2024-03-02 02:00:00Z' "$src/app-b.db" | Out-Null
+        $together = Join-Path $ws 'twins-together'
+        @(Import-DbBackup -Path "$src/*" -Destination $together -DatabaseName app 3>$null).Count | Should -Be 2
+        @(Get-DbBackup $together).Count | Should -Be 2
+        $apart = Join-Path $ws 'twins-apart'
+        @(Import-DbBackup -Path "$src/app-a.db" -Destination $apart -DatabaseName app).Count | Should -Be 1
+        @(Import-DbBackup -Path "$src/app-b.db" -Destination $apart -DatabaseName app 3>$null).Count | Should -Be 1
+        @(Get-DbBackup $apart).Count | Should -Be 2
+        # the same file (same content, same date) again is still a duplicate
+        @(Import-DbBackup -Path "$src/app-b.db" -Destination $apart -DatabaseName app 3>$null).Count | Should -Be 0
+        @(Get-DbBackup $apart).Count | Should -Be 2
+    }
+
     It 'takes -Created, -DatabaseName and -Compression Gzip' {
         $dest = Join-Path $ws 'named'
         $b = Import-DbBackup "$old/app-2024-05-01.db.zst" -Destination $dest -DatabaseName shop -Created ([datetime]::new(2023, 1, 2, 3, 4, 5, [DateTimeKind]::Utc)) -Compression Gzip

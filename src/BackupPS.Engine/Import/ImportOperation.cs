@@ -166,11 +166,11 @@ public static partial class ImportOperation
 
         context.Verbose($"'{path}' is a {detection.Description}; computing its SHA-256.");
         var originalSha256 = Sha256Of(path, context);
-        if (destination.FindImported(originalSha256, context) is { } existing)
+        if (destination.FindImported(originalSha256, created, context) is { } existing)
         {
             if (!request.Force)
             {
-                context.Warning($"'{path}' was already imported into '{destination.Root}' as '{existing.Path}' (same SHA-256); skipped. Use -Force to import it again.");
+                context.Warning($"'{path}' was already imported into '{destination.Root}' as '{existing.Path}' (same SHA-256 and date); skipped. Use -Force to import it again.");
                 return null;
             }
             context.Verbose($"'{path}' was already imported as '{existing.Path}'; importing again (-Force).");
@@ -491,9 +491,11 @@ internal sealed class ImportDestination(IBackupDestination destination)
         StaleTemporaryFiles.CleanTempFolder(context);
     }
 
-    public BackupRecord? FindImported(string originalSha256, OperationContext context) =>
+    // A duplicate is the same content AND the same Created: byte-identical copies taken on different days are two backups.
+    public BackupRecord? FindImported(string originalSha256, DateTimeOffset createdUtc, OperationContext context) =>
         _destination.List(ex => context.Verbose(ex.Message))
-            .FirstOrDefault(r => string.Equals(r.Manifest.Imported?.OriginalSha256, originalSha256, StringComparison.OrdinalIgnoreCase));
+            .FirstOrDefault(r => string.Equals(r.Manifest.Imported?.OriginalSha256, originalSha256, StringComparison.OrdinalIgnoreCase)
+                && r.Manifest.CreatedUtc == createdUtc);
 
     public ScratchFolder NewScratch() => new(_destination.LocalFolder!, "import");
 
