@@ -8,12 +8,13 @@
       Demo   Build, then backs up, lists, verifies and restores a sample database, showing the objects
       FaultTest  Build, then the fault-injection suite (tests/FaultTest) with the full counts: 1,000 byte flips and
              100 truncations, and kill -9 at ~50 points each during New-DbBackup and Restore-DbBackup (Test runs it too, with 60 and 10; override with BACKUPPS_FAULT_FLIPS/_TRUNCATIONS)
+      Package  Build, then packs the module into out/package/BackupPS.<version>.nupkg for Install-PSResource
       Bench  Build, then runs bench/Invoke-Benchmark.ps1 (ratios against the reference tools)
       Clean  removes out/ and the projects' bin/obj
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'FaultTest', 'Demo', 'Bench', 'Clean')]
+    [ValidateSet('Build', 'Test', 'FaultTest', 'Demo', 'Bench', 'Package', 'Clean')]
     [string] $Task = 'Build',
     [ValidateSet('Release', 'Debug')]
     [string] $Configuration = 'Release',
@@ -160,6 +161,11 @@ switch ($Task) {
         if ($fault.Failed + $kill.Failed -gt 0 -or $fault.Passed -eq 0) { exit 1 }
     }
     'Demo' { Invoke-Demo }
+    'Package' {
+        Invoke-Build
+        $package = & (Join-Path $Root 'build/New-ModulePackage.ps1') -ModulePath $ModuleOut -OutputPath (Join-Path $Out 'package')
+        Write-Host "Packed $package"
+    }
     'Bench' {
         Invoke-Build
         & dotnet pwsh -NoProfile -NonInteractive -File (Join-Path $Root 'bench/Invoke-Benchmark.ps1') -ModulePath $ModuleOut @BenchArgs
