@@ -1,0 +1,58 @@
+# PostgreSQL restore against a real cluster started here: a -Force restore under a live writer loses no acknowledged
+# commit (each is in the PreRestore safety backup or in the restored database) and keeps the database's connection
+# settings; tool failures come back as specific error ids with the fix in the message.
+BeforeDiscovery {
+    . $PSScriptRoot/PostgresTestHelpers.ps1
+    $script:noPg = -not (Test-PgAvailable)
+}
+
+BeforeAll {
+    . $PSScriptRoot/RobustHelpers.ps1
+    . $PSScriptRoot/PostgresTestHelpers.ps1
+    Import-BackupPSUnderTest
+    $script:pg = Start-TestPgCluster
+    $script:dest = Join-Path $pg.Dir 'backups'
+    $script:work = Join-Path $pg.Dir 'work'
+    New-Item -ItemType Directory -Path $work | Out-Null
+}
+
+AfterAll {
+    Stop-TestPgCluster $pg
+}
+
+Describe 'PostgreSQL restore' -Skip:$noPg {
+    It 'a -Force restore under a live writer keeps every acknowledged commit in the safety backup, and the connection settings' {
+        Invoke-TestPsql $pg postgres 'CREATE DATABASE ackdb OWNER app CONNECTION LIMIT 40' | Out-Null
+        Invoke-TestPsql $pg ackdb 'CREATE TABLE ack (v text PRIMARY KEY, at timestamptz DEFAULT now()); INSERT INTO ack(v) VALUES (''before'')' -User app | Out-Null
+        $old = New-DbBackup -Database $pg.AppUrl('ackdb') -Destination $dest
+        $acked = Join-Path $work 'acked.txt'
+        # one autocommit INSERT per psql of a value unique to this run; it is written down only after psql reports success
+        # (the commit was acknowledged). Values, not a sequence: the restore rewinds the sequence.
+        $loop = Join-Path $work 'writer.sh'
+        Set-Content $loop @"
+end=`$((SECONDS+120)); n=0
+while [ `$SECONDS -lt `$end ]; do
+  n=`$((n+1))
+  if '$($pg.Bin)/psql' -X -q -v ON_ERROR_STOP=1 -h '$($pg.Dir)' -p $($pg.Port) -U app -d ackdb -c "INSERT INTO ack(v) VALUES ('w`$n')" >/dev/null 2>&1; then echo "w`$n" >> '$acked'; fi
+done
+"@
+        $p = Start-ChildProcess -FilePath '/bin/bash' -ArgumentList @($loop) -StdOut (Join-Path $work 'writer.out') -StdErr (Join-Path $work 'writer.err')
+        try {
+            Wait-Until { (Test-Path $acked) -and @(Get-Content $acked).Count -ge 20 } -Because 'the writer acknowledging commits'
+            $r = $old | Restore-DbBackup -Target $pg.AppUrl('ackdb') -Force -WarningAction SilentlyContinue
+        } finally { Stop-ChildProcess $p }
+        $r.SafetyBackup | Should -Not -BeNullOrEmpty
+        $ids = @(Get-Content $acked | Where-Object { $_ -match '^w\d+$' })
+        $ids.Count | Should -BeGreaterOrEqual 20
+        $r.SafetyBackup | Restore-DbBackup -Target $pg.AppUrl('ackdb_safety') -Force | Out-Null
+        $inSafety = @(Invoke-TestPsql $pg ackdb_safety 'SELECT v FROM ack')
+        # commits acknowledged after the swap went into the restored database; none may be in neither
+        $inTarget = @(Invoke-TestPsql $pg ackdb 'SELECT v FROM ack')
+        $kept = [System.Collections.Generic.HashSet[string]]::new([string[]]($inSafety + $inTarget))
+        $lost = @($ids | Where-Object { -not $kept.Contains($_) })
+        $lost.Count | Should -Be 0 -Because "acknowledged values $($lost | Select-Object -First 10) are in neither the safety backup nor the restored database"
+        Invoke-TestPsql $pg postgres "SELECT datallowconn, datconnlimit FROM pg_database WHERE datname = 'ackdb'" | Should -Be 't|40'
+        Invoke-TestPsql $pg postgres "SELECT count(*) FROM pg_database WHERE datname LIKE 'ackdb_backupps_%'" | Should -Be '0'
+    }
+
+}
