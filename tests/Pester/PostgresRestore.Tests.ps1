@@ -55,4 +55,33 @@ done
         Invoke-TestPsql $pg postgres "SELECT count(*) FROM pg_database WHERE datname LIKE 'ackdb_backupps_%'" | Should -Be '0'
     }
 
+    Context 'Tool errors name the cause and the fix' {
+        It 'a restore whose table owner role is missing on the target is PostgresRoleMissing, and leaves nothing behind' {
+            Invoke-TestPsql $pg postgres 'CREATE ROLE gone_owner' | Out-Null
+            Invoke-TestPsql $pg postgres 'CREATE DATABASE roledb OWNER app' | Out-Null
+            Invoke-TestPsql $pg roledb 'CREATE TABLE owned (x int); INSERT INTO owned VALUES (1); ALTER TABLE owned OWNER TO gone_owner; GRANT SELECT ON owned TO app' | Out-Null
+            $b = New-DbBackup -Database $pg.AppUrl('roledb') -Destination $dest
+            Invoke-TestPsql $pg roledb 'REASSIGN OWNED BY gone_owner TO app; DROP OWNED BY gone_owner; DROP ROLE gone_owner' | Out-Null
+            $err = Get-ThrownError { $b | Restore-DbBackup -Target $pg.AppUrl('roledb_copy') -Force -ErrorAction Stop }
+            $err.FullyQualifiedErrorId | Should -Be 'PostgresRoleMissing,BackupPS.Cmdlets.RestoreDbBackupCommand'
+            $err.CategoryInfo.Category | Should -Be 'ObjectNotFound'
+            "$err" | Should -Match 'role "gone_owner" does not exist'
+            "$err" | Should -Match '-RestoreGlobals'
+            Invoke-TestPsql $pg postgres "SELECT count(*) FROM pg_database WHERE datname LIKE 'roledb_%'" | Should -Be '0'
+        }
+
+        It 'a backup refused by a row-level security policy is PostgresRowSecurityBlocked, and one without SELECT is PostgresPermissionDenied' {
+            Invoke-TestPsql $pg postgres 'CREATE DATABASE rlsdb OWNER app' | Out-Null
+            Invoke-TestPsql $pg postgres "CREATE ROLE reader LOGIN PASSWORD 'reader-pw'; CREATE ROLE stranger LOGIN PASSWORD 'stranger-pw'" | Out-Null
+            Invoke-TestPsql $pg rlsdb 'CREATE TABLE secret (x int); INSERT INTO secret VALUES (1), (2); ALTER TABLE secret ENABLE ROW LEVEL SECURITY; ALTER TABLE secret FORCE ROW LEVEL SECURITY; CREATE POLICY only_big ON secret AS RESTRICTIVE USING (x > 1); GRANT SELECT ON secret TO reader' -User app | Out-Null
+            $err = Get-ThrownError { New-DbBackup -Database "postgres://reader:reader-pw@127.0.0.1:$($pg.Port)/rlsdb" -Destination (Join-Path $work 'rls') -ErrorAction Stop }
+            $err.FullyQualifiedErrorId | Should -Be 'PostgresRowSecurityBlocked,BackupPS.Cmdlets.NewDbBackupCommand'
+            $err.CategoryInfo.Category | Should -Be 'PermissionDenied'
+            "$err" | Should -Match 'row-level security'
+            "$err" | Should -Match 'BYPASSRLS'
+            $err = Get-ThrownError { New-DbBackup -Database "postgres://stranger:stranger-pw@127.0.0.1:$($pg.Port)/rlsdb" -Destination (Join-Path $work 'denied') -ErrorAction Stop }
+            $err.FullyQualifiedErrorId | Should -Be 'PostgresPermissionDenied,BackupPS.Cmdlets.NewDbBackupCommand'
+            "$err" | Should -Match 'permission denied for table secret'
+        }
+    }
 }
