@@ -68,6 +68,12 @@ done
             "$err" | Should -Match 'role "gone_owner" does not exist'
             "$err" | Should -Match '-RestoreGlobals'
             Invoke-TestPsql $pg postgres "SELECT count(*) FROM pg_database WHERE datname LIKE 'roledb_%'" | Should -Be '0'
+            # onto the existing database: the failure lets go of the held writes and leaves its settings as they were
+            Invoke-TestPsql $pg postgres 'ALTER DATABASE roledb CONNECTION LIMIT 30' | Out-Null
+            $err = Get-ThrownError { $b | Restore-DbBackup -Target $pg.AppUrl('roledb') -Force -ErrorAction Stop }
+            $err.FullyQualifiedErrorId | Should -Be 'PostgresRoleMissing,BackupPS.Cmdlets.RestoreDbBackupCommand'
+            Invoke-TestPsql $pg roledb "SET lock_timeout = '5s'; INSERT INTO owned VALUES (2); SELECT count(*) FROM owned" -User app | Should -Be '2'
+            Invoke-TestPsql $pg postgres "SELECT datallowconn, datconnlimit FROM pg_database WHERE datname = 'roledb'" | Should -Be 't|30'
         }
 
         It 'a backup refused by a row-level security policy is PostgresRowSecurityBlocked, and one without SELECT is PostgresPermissionDenied' {
