@@ -94,11 +94,14 @@ public static class PostgresRestoreOperation
         using var scratch = NewScratch(workDir);
         var sink = new ExtractingSink(scratch.File("database.pgdump"), filesStagingRoot: null);
         Task<BackupRecord?> safety = Task.FromResult<BackupRecord?>(null);
+        PostgresWriteFreeze? freeze = null;
         var swapped = false;
         try
         {
             if (targetExists)
             {
+                // Writes are held before the safety backup's snapshot, so every acknowledged commit is in it (see PostgresWriteFreeze).
+                freeze = PostgresWriteFreeze.Hold(target, request.Force, context);
                 var safetyTarget = request.SafetyBackupDestination is null ? plan.Record?.Destination : null;
                 var destination = request.SafetyBackupDestination ?? safetyTarget?.Location ?? workDir;
                 context.Verbose($"Taking the pre-restore safety backup of {target.Display()} into '{destination}'.");
@@ -129,13 +132,14 @@ public static class PostgresRestoreOperation
             result.SafetyBackup = safety.GetAwaiter().GetResult();
 
             SwapHook?.Invoke(scratchDb);
-            Swap(target, scratchDb, oldDb, targetExists, request.Force, context);
+            Swap(target, scratchDb, oldDb, freeze, request.Force, context);
             swapped = true;
         }
         catch (Exception ex)
         {
             if (!swapped)
             {
+                freeze?.Release(context.Warning);
                 PostgresServer.DropQuietly(target, scratchDb, context.Warning);
                 try
                 {
@@ -147,6 +151,7 @@ public static class PostgresRestoreOperation
             if (ex is not BackupException && PostgresServer.MapError(ex, target.Display()) is { } mapped) throw mapped;
             throw;
         }
+        finally { freeze?.Dispose(); }
         if (targetExists) PostgresServer.DropQuietly(target, oldDb, context.Warning);
         result.RestoredUtc = DateTimeOffset.UtcNow;
         result.Duration = clock.Elapsed;
@@ -200,10 +205,15 @@ public static class PostgresRestoreOperation
         }
     }
 
-    /// <summary>Renames in one transaction: either both renames happen or neither. Retries while sessions reconnect (with -Force).</summary>
-    private static void Swap(PostgresConnectionInfo target, string scratchDb, string oldDb, bool targetExists, bool force, OperationContext context)
+    /// <summary>
+    /// Renames in one transaction: either both renames happen or neither; the restored database gets the target's
+    /// connection settings in the same transaction. Retries while sessions reconnect (with -Force).
+    /// </summary>
+    private static void Swap(PostgresConnectionInfo target, string scratchDb, string oldDb, PostgresWriteFreeze? freeze, bool force, OperationContext context)
     {
+        var targetExists = freeze is not null;
         using var m = PostgresServer.OpenMaintenance(target, context.Cancellation);
+        freeze?.CutOff(m, force, context);
         for (var attempt = 1; ; attempt++)
         {
             if (targetExists) EnsureNotInUse(m, target, force, context, terminate: true);
@@ -212,6 +222,7 @@ public static class PostgresRestoreOperation
             {
                 if (targetExists) PostgresServer.Execute(m, $"ALTER DATABASE {PostgresServer.Quote(target.Database)} RENAME TO {PostgresServer.Quote(oldDb)}", tx);
                 PostgresServer.Execute(m, $"ALTER DATABASE {PostgresServer.Quote(scratchDb)} RENAME TO {PostgresServer.Quote(target.Database)}", tx);
+                if (freeze is not null) PostgresServer.Execute(m, $"ALTER DATABASE {PostgresServer.Quote(target.Database)} WITH {freeze.SettingsSql}", tx);
                 tx.Commit();
                 context.Verbose(targetExists ? $"Swapped in: {target.Display()} is the restored database; the previous one is '{oldDb}' until dropped." : $"Created {target.Display()}.");
                 return;

@@ -133,23 +133,6 @@ public static partial class PostgresTools
         }
     }
 
-    /// <summary>Maps a failing client program's stderr to the same error ids as a failing Npgsql connection; messages never carry a password.</summary>
-    internal static BackupException ErrorFrom(string program, string stderr, string where)
-    {
-        var text = stderr.Trim();
-        var firstLines = string.Join(" ", text.Split('\n').Take(4).Select(l => l.Trim()));
-        if (Regex.IsMatch(text, "password authentication failed|no password supplied|authentication failed", RegexOptions.IgnoreCase))
-            return new BackupException("PostgresAuthenticationFailed", BackupErrorKind.PermissionDenied, $"{program} could not log in to {where}: {firstLines}. Check the user and password (-Credential, the URL, or PGPASSFILE/.pgpass).", where);
-        if (Regex.IsMatch(text, "database \".*\" does not exist", RegexOptions.IgnoreCase))
-            return new BackupException("DatabaseNotFound", BackupErrorKind.NotFound, $"{where}: {firstLines}", where);
-        if (Regex.IsMatch(text, "permission denied|must be owner|must be superuser", RegexOptions.IgnoreCase))
-            return new BackupException("PostgresPermissionDenied", BackupErrorKind.PermissionDenied, $"{program} lacks a privilege on {where}: {firstLines}. Use a role that can read every object (e.g. the database owner, or one granted pg_read_all_data).", where);
-        if (Regex.IsMatch(text, "could not connect|Connection refused|could not translate host name|timeout expired", RegexOptions.IgnoreCase))
-            return new BackupException("PostgresUnreachable", BackupErrorKind.ResourceUnavailable, $"{program} could not reach {where}: {firstLines}", where);
-        if (Regex.IsMatch(text, "server version mismatch|aborting because of server version mismatch|unsupported version", RegexOptions.IgnoreCase))
-            return new BackupException("PgDumpTooOld", BackupErrorKind.ResourceUnavailable, $"{program}: {firstLines}. Install the PostgreSQL client programs of the server's major version or newer, or give -PgBinPath.", where);
-        if (Regex.IsMatch(text, "No space left on device", RegexOptions.IgnoreCase))
-            return new BackupException("DiskFull", BackupErrorKind.ResourceUnavailable, $"{program}: {firstLines}", where);
-        return new BackupException("PostgresToolFailed", BackupErrorKind.InvalidData, $"{program} failed on {where}: {firstLines}", where);
-    }
+    /// <summary>Maps a failing client program's stderr to a specific error id with its fix (see <see cref="PostgresErrorCatalog"/>).</summary>
+    internal static BackupException ErrorFrom(string program, string stderr, string where) => PostgresErrorCatalog.Map(program, stderr, where);
 }
