@@ -173,6 +173,7 @@ public static class RestoreOperation
         {
             context.Verbose($"'{target}' does not exist yet: moving the restored database into place.");
             FileSystemSecurity.SetMode(scratchDb, Convert.ToInt32(mode, 8));
+            SqliteLeftovers.MoveAsideOrphans(target, context);
             File.Move(scratchDb, target);
             PosixFs.SyncDirectory(System.IO.Path.GetDirectoryName(target)!);
             return;
