@@ -75,13 +75,8 @@ public sealed class SqliteSnapshot : IDisposable
         try
         {
             var source = frozen.Connection;
+            // No checkpoint here: the source is only read (un-checkpointed frames mean the backup API path below).
             var wal = SqliteDatabase.Scalar<string>(source, "PRAGMA journal_mode").Equals("wal", StringComparison.OrdinalIgnoreCase);
-            if (wal)
-            {
-                // PASSIVE never waits for and never blocks writers; it copies what it can into the database file.
-                try { SqliteDatabase.Execute(source, "PRAGMA wal_checkpoint(PASSIVE)"); }
-                catch (SqliteException) { /* read-only source or busy: the state check below decides */ }
-            }
             frozen.Transaction = source.BeginTransaction(deferred: true);
             SqliteDatabase.Scalar<long>(source, "SELECT count(*) FROM sqlite_schema"); // the read transaction starts here
             var info = SqliteDatabase.ReadInfo(source);
@@ -142,7 +137,7 @@ public sealed class SqliteSnapshot : IDisposable
     {
         try
         {
-            using (var source = SqliteDatabase.Open(sourcePath, SqliteOpenMode.ReadWrite, lockTimeout))
+            using (var source = SqliteDatabase.Open(sourcePath, SqliteOpenMode.ReadOnly, lockTimeout))
             using (var destination = SqliteDatabase.Open(temporaryPath, SqliteOpenMode.ReadWriteCreate, lockTimeout))
             {
                 FileSystemSecurity.SetMode(temporaryPath, 0x180);
@@ -190,7 +185,8 @@ public sealed class SqliteSnapshot : IDisposable
 
         // Opened before SQLite touches the file; closed after SQLite's connection (see the class remarks).
         public FileStream Database { get; } = new(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.SequentialScan);
-        public SqliteConnection Connection { get; } = SqliteDatabase.Open(path, SqliteOpenMode.ReadWrite, lockTimeout);
+        // Read-only: a read-write connection that is the last to close checkpoints the WAL into the source and deletes it.
+        public SqliteConnection Connection { get; } = SqliteDatabase.Open(path, SqliteOpenMode.ReadOnly, lockTimeout);
         public SqliteTransaction? Transaction { get; set; }
 
         public FileStream? OpenShm()
