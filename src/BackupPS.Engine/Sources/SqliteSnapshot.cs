@@ -168,6 +168,22 @@ public sealed class SqliteSnapshot : IDisposable
         }
     }
 
+    /// <summary>
+    /// PRAGMA quick_check of the image (b-tree structure, not index content): the messages, a single "ok" when sound.
+    /// On the frozen source it runs inside the same read transaction, so it checks exactly the pages that are streamed.
+    /// </summary>
+    public List<string> QuickCheck()
+    {
+        if (_frozen is not null) return SqliteDatabase.CheckIntegrity(_frozen.Connection, quick: true);
+        try
+        {
+            using var image = SqliteDatabase.Open(_imagePath, SqliteOpenMode.ReadOnly, TimeSpan.FromSeconds(1));
+            return SqliteDatabase.CheckIntegrity(image, quick: true);
+        }
+        catch (SqliteException ex) { return [ex.Message]; }
+        finally { SqliteConnection.ClearAllPools(); }
+    }
+
     /// <summary>Ends the read transaction (writers may proceed) or deletes the temporary copy.</summary>
     public void Dispose()
     {
