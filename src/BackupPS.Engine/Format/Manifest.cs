@@ -52,6 +52,8 @@ public sealed class SqliteInfo
     public string TextEncoding { get; set; } = "";
     public long UserVersion { get; set; }
     public long ApplicationId { get; set; }
+    /// <summary>PRAGMA quick_check of the backed-up image at backup time: "ok", or its first messages; null in backups made before it was recorded.</summary>
+    public List<string>? QuickCheck { get; set; }
 }
 
 public sealed class TableRowCount

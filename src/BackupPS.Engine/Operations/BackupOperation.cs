@@ -61,6 +61,7 @@ public static class BackupOperation
                 context.Report(new OperationProgress("Backing up " + databaseName, "Taking a consistent snapshot", 0, -1));
                 snapshot = SqliteSnapshot.Take(databasePath, snapshotPath, request.LockTimeout, context);
                 manifest.Sqlite = snapshot.Info;
+                CheckSnapshot(snapshot, databasePath, request, context);
                 manifest.Tables = snapshot.Tables;
                 manifest.Entries.Add(new ManifestEntry
                 {
@@ -97,6 +98,24 @@ public static class BackupOperation
             writer?.Dispose();
             snapshot?.Dispose();
         }
+    }
+
+    /// <summary>
+    /// quick_check of the image before it is archived: a damaged source is refused unless -AllowDamaged, then recorded
+    /// and warned about, so a backup that Restore-DbBackup would later refuse is never taken silently.
+    /// </summary>
+    private static void CheckSnapshot(SqliteSnapshot snapshot, string databasePath, BackupRequest request, OperationContext context)
+    {
+        context.Verbose($"Running PRAGMA quick_check on the snapshot of '{databasePath}'.");
+        context.Report(new OperationProgress("Backing up", "PRAGMA quick_check", 0, -1));
+        var messages = snapshot.QuickCheck().Take(10).ToList();
+        snapshot.Info.QuickCheck = messages;
+        if (messages is ["ok"]) return;
+        var problems = string.Join("; ", messages);
+        if (!request.AllowDamaged)
+            throw new BackupException("SourceDatabaseDamaged", BackupErrorKind.InvalidData,
+                $"'{databasePath}' is damaged (PRAGMA quick_check: {problems}), so no backup was taken. Restore it from a good backup, or repair it (sqlite3 .recover); use -AllowDamaged to back it up as it is (the backup is marked damaged).", databasePath);
+        context.Warning($"'{databasePath}' is damaged (PRAGMA quick_check: {problems}); backing it up anyway (-AllowDamaged): the manifest records the check's messages.");
     }
 
     private static (long Size, string Sha256) WriteArchive(Stream target, Manifest manifest, SqliteSnapshot? snapshot, IncludedFiles files, BackupRequest request, OperationContext context)

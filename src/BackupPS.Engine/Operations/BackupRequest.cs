@@ -23,6 +23,8 @@ public sealed class BackupRequest
     public CompressionKind Compression { get; init; } = CompressionKind.Zstd;
     public int? CompressionLevel { get; init; }
     public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>Back up a database whose quick_check fails (recorded in the manifest, with a warning) instead of refusing it.</summary>
+    public bool AllowDamaged { get; init; }
     /// <summary>Encrypt for these recipients (passphrase and/or certificates' public keys); null: not encrypted.</summary>
     public Encryption.KeyRing? Encryption { get; init; }
 }

@@ -76,7 +76,12 @@ public static class RestoreOperation
             throw;
         }
         result.Verification = verification;
-        if (!verification.Passed)
+        // A damaged database image whose archive is otherwise sound: a damaged copy is better than none, with -Force.
+        var damagedImage = !verification.Passed && request.Force && plan.DatabaseTarget is not null
+            && verification.Checks.Where(c => c.Outcome == CheckOutcome.Failed).All(c => c.Name == "IntegrityCheck");
+        if (damagedImage)
+            context.Warning($"The database in '{plan.BackupPath}' is damaged ({verification.FailureReason}); restoring it anyway (-Force). Check it with PRAGMA integrity_check and repair it (sqlite3 .recover) or restore an older backup.");
+        else if (!verification.Passed)
         {
             DiscardSafetyBackup(safetyBackup, context);
             throw new BackupException("BackupVerificationFailed", BackupErrorKind.InvalidData,
@@ -89,7 +94,7 @@ public static class RestoreOperation
         {
             ReplaceDatabase(sink.DatabasePath, plan.DatabaseTarget, plan.Manifest.DatabaseEntry!.Mode, request.LockTimeout, context);
             result.BytesRestored += plan.Manifest.DatabaseEntry!.Size;
-            result.IntegrityCheck = CheckRestored(plan, result.SafetyBackup, request, context);
+            result.IntegrityCheck = damagedImage ? "damaged (restored with -Force): " + verification.FailureReason : CheckRestored(plan, result.SafetyBackup, request, context);
         }
         foreach (var (root, target) in plan.FileTargets)
         {
@@ -161,6 +166,7 @@ public static class RestoreOperation
             Description = $"Before restoring backup {plan.Manifest.Id} ({plan.Manifest.CreatedUtc:u})",
             Tags = ["PreRestore"],
             LockTimeout = request.LockTimeout,
+            AllowDamaged = true, // a damaged target is exactly what gets restored over: keep its copy, marked
             // The safety copy of an encrypted backup's target is as sensitive: it is encrypted for the keys that opened the backup.
             Encryption = Encryption.EncryptedBackups.SafetyCopyNeedsEncryption(plan.BackupPath, plan.Record) ? context.Keys : null,
         }, context);
@@ -173,6 +179,7 @@ public static class RestoreOperation
         {
             context.Verbose($"'{target}' does not exist yet: moving the restored database into place.");
             FileSystemSecurity.SetMode(scratchDb, Convert.ToInt32(mode, 8));
+            SqliteLeftovers.MoveAsideOrphans(target, context);
             File.Move(scratchDb, target);
             PosixFs.SyncDirectory(System.IO.Path.GetDirectoryName(target)!);
             return;

@@ -75,13 +75,8 @@ public sealed class SqliteSnapshot : IDisposable
         try
         {
             var source = frozen.Connection;
+            // No checkpoint here: the source is only read (un-checkpointed frames mean the backup API path below).
             var wal = SqliteDatabase.Scalar<string>(source, "PRAGMA journal_mode").Equals("wal", StringComparison.OrdinalIgnoreCase);
-            if (wal)
-            {
-                // PASSIVE never waits for and never blocks writers; it copies what it can into the database file.
-                try { SqliteDatabase.Execute(source, "PRAGMA wal_checkpoint(PASSIVE)"); }
-                catch (SqliteException) { /* read-only source or busy: the state check below decides */ }
-            }
             frozen.Transaction = source.BeginTransaction(deferred: true);
             SqliteDatabase.Scalar<long>(source, "SELECT count(*) FROM sqlite_schema"); // the read transaction starts here
             var info = SqliteDatabase.ReadInfo(source);
@@ -142,7 +137,7 @@ public sealed class SqliteSnapshot : IDisposable
     {
         try
         {
-            using (var source = SqliteDatabase.Open(sourcePath, SqliteOpenMode.ReadWrite, lockTimeout))
+            using (var source = SqliteDatabase.Open(sourcePath, SqliteOpenMode.ReadOnly, lockTimeout))
             using (var destination = SqliteDatabase.Open(temporaryPath, SqliteOpenMode.ReadWriteCreate, lockTimeout))
             {
                 FileSystemSecurity.SetMode(temporaryPath, 0x180);
@@ -173,6 +168,22 @@ public sealed class SqliteSnapshot : IDisposable
         }
     }
 
+    /// <summary>
+    /// PRAGMA quick_check of the image (b-tree structure, not index content): the messages, a single "ok" when sound.
+    /// On the frozen source it runs inside the same read transaction, so it checks exactly the pages that are streamed.
+    /// </summary>
+    public List<string> QuickCheck()
+    {
+        if (_frozen is not null) return SqliteDatabase.CheckIntegrity(_frozen.Connection, quick: true);
+        try
+        {
+            using var image = SqliteDatabase.Open(_imagePath, SqliteOpenMode.ReadOnly, TimeSpan.FromSeconds(1));
+            return SqliteDatabase.CheckIntegrity(image, quick: true);
+        }
+        catch (SqliteException ex) { return [ex.Message]; }
+        finally { SqliteConnection.ClearAllPools(); }
+    }
+
     /// <summary>Ends the read transaction (writers may proceed) or deletes the temporary copy.</summary>
     public void Dispose()
     {
@@ -190,7 +201,8 @@ public sealed class SqliteSnapshot : IDisposable
 
         // Opened before SQLite touches the file; closed after SQLite's connection (see the class remarks).
         public FileStream Database { get; } = new(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.SequentialScan);
-        public SqliteConnection Connection { get; } = SqliteDatabase.Open(path, SqliteOpenMode.ReadWrite, lockTimeout);
+        // Read-only: a read-write connection that is the last to close checkpoints the WAL into the source and deletes it.
+        public SqliteConnection Connection { get; } = SqliteDatabase.Open(path, SqliteOpenMode.ReadOnly, lockTimeout);
         public SqliteTransaction? Transaction { get; set; }
 
         public FileStream? OpenShm()

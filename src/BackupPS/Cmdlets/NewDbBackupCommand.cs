@@ -63,6 +63,10 @@ public sealed class NewDbBackupCommand : ArchiveWritingCmdlet
     [Parameter]
     public SwitchParameter IncludeGlobals { get; set; }
 
+    /// <summary>Back up a SQLite database whose PRAGMA quick_check fails instead of refusing it (SourceDatabaseDamaged).</summary>
+    [Parameter]
+    public SwitchParameter AllowDamaged { get; set; }
+
     [Parameter]
     public SwitchParameter IncludeRolePasswords { get; set; }
 
@@ -87,6 +91,7 @@ public sealed class NewDbBackupCommand : ArchiveWritingCmdlet
             CompressionLevel = CompressionLevel,
             LockTimeout = TimeSpan.FromSeconds(LockTimeoutSec),
             Encryption = Keys,
+            AllowDamaged = AllowDamaged,
         };
         var what = string.Join(", ", new[] { request.DatabasePath }.Concat(request.IncludePaths).Where(p => p is not null));
         if (!ShouldProcess($"{what} -> {request.Destination}", "Back up")) return;
