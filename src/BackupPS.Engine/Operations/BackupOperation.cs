@@ -34,8 +34,10 @@ public static class BackupOperation
         var type = ResolveType(request);
         var databasePath = request.DatabasePath is null ? null : Path.GetFullPath(request.DatabasePath);
         if (databasePath is not null) SqliteDatabase.EnsureIsDatabase(databasePath);
-        var files = IncludedFiles.Resolve(request.IncludePaths, excluded: destination.LocalFolder);
+        var files = IncludedFiles.Resolve(request.IncludePaths, excluded: destination.LocalFolder, database: databasePath);
         foreach (var skipped in files.Skipped) context.Warning($"Not backed up (a link, FIFO, socket or device): {skipped}");
+        foreach (var live in files.LiveDatabases)
+            context.Warning($"'{live}' inside an included folder is a SQLite database, copied as a raw file: if it is in use the copy may be torn. Back it up with its own New-DbBackup -Database.");
 
         destination.EnsureWritable();
         destination.CleanStale(context);

@@ -1,5 +1,6 @@
 using BackupPS.Engine.Format;
 using BackupPS.Engine.Native;
+using BackupPS.Engine.Sources;
 
 namespace BackupPS.Engine.Operations;
 
@@ -9,16 +10,28 @@ internal sealed class IncludedFiles
     public sealed record Item(ManifestEntry Entry, string SourcePath);
 
     private string? _excluded;
+    private HashSet<string> _database = [];
+
+    /// <summary>SQLite's own files beside a database: raw copies of them are torn while it is in use.</summary>
+    public static readonly string[] DatabaseCompanions = ["-wal", "-shm", "-journal"];
 
     public List<FileRoot> Roots { get; } = [];
     public List<Item> Items { get; } = [];
     /// <summary>Links, FIFOs, sockets and devices found inside included folders: not backed up.</summary>
     public List<string> Skipped { get; } = [];
+    /// <summary>Other SQLite databases found inside included folders: archived as raw files, which may be torn if one is in use.</summary>
+    public List<string> LiveDatabases { get; } = [];
 
-    /// <summary>Expands <paramref name="paths"/>; anything under <paramref name="excluded"/> (the destination) is left out, or a backup would contain itself.</summary>
-    public static IncludedFiles Resolve(IReadOnlyList<string> paths, string? excluded = null)
+    /// <summary>Expands <paramref name="paths"/>; anything under <paramref name="excluded"/> (the destination) is left out, or a backup would contain itself.
+    /// The backed-up <paramref name="database"/> and its companions are left out too: its snapshot is its only copy in the backup.</summary>
+    public static IncludedFiles Resolve(IReadOnlyList<string> paths, string? excluded = null, string? database = null)
     {
         var result = new IncludedFiles { _excluded = excluded is null ? null : Path.TrimEndingDirectorySeparator(Path.GetFullPath(excluded)) };
+        if (database is not null)
+        {
+            var full = Path.GetFullPath(database);
+            result._database = [full, .. DatabaseCompanions.Select(c => full + c)];
+        }
         var rootNames = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var given in paths)
         {
@@ -31,6 +44,7 @@ internal sealed class IncludedFiles
             if (kind == FileKind.Kind.Special)
                 throw new BackupException("IncludePathNotRegular", BackupErrorKind.InvalidArgument,
                     $"-IncludePath '{given}' is a FIFO, socket or device, not a file or folder. Remove it; nothing was written.", given);
+            if (!isDirectory && result._database.Contains(full)) continue; // the database itself: in the backup as its snapshot
             var baseName = BackupNaming.SafeName(Path.GetFileName(full.TrimEnd(Path.DirectorySeparatorChar)));
             var name = baseName;
             for (var n = 2; !rootNames.Add(name); n++) name = $"{baseName}-{n}";
@@ -59,6 +73,7 @@ internal sealed class IncludedFiles
             switch (FileKind.Of(child))
             {
                 case FileKind.Kind.Directory: AddDirectory(child, childName); break;
+                case FileKind.Kind.Regular when _database.Contains(child): break;
                 case FileKind.Kind.Regular: AddFile(child, childName); break;
                 default: Skipped.Add(child); break; // links may point anywhere and FIFOs block: neither is followed
             }
@@ -68,6 +83,7 @@ internal sealed class IncludedFiles
     private void AddFile(string file, string entryName)
     {
         var info = new FileInfo(file);
+        if (SqliteDatabase.HasHeader(file)) LiveDatabases.Add(file);
         Items.Add(new Item(new ManifestEntry
         {
             Path = entryName,

@@ -292,7 +292,12 @@ public static class RestoreOperation
         var rootWithSeparator = target.TrimEnd(System.IO.Path.DirectorySeparatorChar) + System.IO.Path.DirectorySeparatorChar;
         int count = 0;
         long bytes = 0;
-        foreach (var entry in plan.Manifest.Entries.Where(e => e.Kind != EntryKind.Database && (e.Path.TrimEnd('/') == prefix || e.Path.StartsWith(prefix + "/", StringComparison.Ordinal))))
+        // Under this root only: root 'data' must not take 'data-old' (or 'config' take 'config-2').
+        bool InRoot(ManifestEntry e) => e.Path.TrimEnd('/') == prefix || e.Path.StartsWith(prefix + "/", StringComparison.Ordinal);
+        // A backup made before the database was left out of included folders holds a raw (possibly torn) copy of it:
+        // never let that overwrite the verified snapshot just restored.
+        var database = plan.DatabaseTarget is null ? [] : new HashSet<string>([plan.DatabaseTarget, .. IncludedFiles.DatabaseCompanions.Select(c => plan.DatabaseTarget + c)]);
+        foreach (var entry in plan.Manifest.Entries.Where(e => e.Kind != EntryKind.Database && InRoot(e)))
         {
             var relative = entry.Path.TrimEnd('/')[prefix.Length..].TrimStart('/');
             var destination = System.IO.Path.GetFullPath(relative.Length == 0 ? target : System.IO.Path.Combine(target, relative.Replace('/', System.IO.Path.DirectorySeparatorChar)));
@@ -304,13 +309,18 @@ public static class RestoreOperation
                 FileSystemSecurity.SetMode(destination, Convert.ToInt32(entry.Mode, 8));
                 continue;
             }
+            if (database.Contains(destination))
+            {
+                context.Warning($"Not restored: '{entry.Path}' is a raw copy of the database just restored from its snapshot ('{destination}').");
+                continue;
+            }
             Directory.CreateDirectory(System.IO.Path.GetDirectoryName(destination)!);
             File.Move(sink.StagedPath(entry), destination, overwrite: true);
             context.Verbose($"Restored '{destination}'.");
             count++;
             bytes += entry.Size;
         }
-        foreach (var entry in plan.Manifest.Entries.Where(e => e.Kind == EntryKind.Directory && e.Path.StartsWith(prefix, StringComparison.Ordinal)))
+        foreach (var entry in plan.Manifest.Entries.Where(e => e.Kind == EntryKind.Directory && InRoot(e)))
         {
             var relative = entry.Path.TrimEnd('/')[prefix.Length..].TrimStart('/');
             Directory.SetLastWriteTimeUtc(relative.Length == 0 ? target : System.IO.Path.Combine(target, relative), entry.ModifiedUtc.UtcDateTime);

@@ -38,6 +38,18 @@ public static class SqliteDatabase
                 $"'{path}' is not a SQLite 3 database (its header does not start with 'SQLite format 3'). Point -Database at the database file.", path);
     }
 
+    /// <summary>Whether <paramref name="path"/> starts with SQLite's 16-byte header; false when it cannot be read (the copy then reports that).</summary>
+    public static bool HasHeader(string path)
+    {
+        var header = new byte[HeaderMagic.Length];
+        try
+        {
+            using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            return fs.ReadAtLeast(header, header.Length, throwOnEndOfStream: false) == header.Length && header.AsSpan().SequenceEqual(HeaderMagic);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { return false; }
+    }
+
     public static SqliteConnection Open(string path, SqliteOpenMode mode, TimeSpan busyTimeout)
     {
         var builder = new SqliteConnectionStringBuilder
