@@ -3,7 +3,7 @@
     Synopsis     = 'Verifies backups completely: file checksum, archive structure, every entry''s checksum, and the database''s integrity and row counts.'
 
     Description  = @'
-Test-DbBackup proves that a backup can be restored. It reads the whole backup once, decompressing and checking it as it goes, and returns a DbBackupTestResult with Passed, the FailureReason when it did not pass, and the outcome of each check:
+Test-DbBackup proves that a backup can be restored. It reads the whole backup once, decompressing and checking it as it goes, and returns a DbBackupTestResult with Passed, its Status (Passed, Failed, or Partial), the FailureReason when it did not pass, and the outcome of each check:
 
 - FileChecksum: the SHA-256 and size of the whole file match its sidecar (Skipped for a file without a sidecar).
 - Archive: the compressed stream and the tar structure are intact, manifest.json comes first and checksums.sha256 last, and the archive holds exactly the entries its manifest lists.
@@ -11,6 +11,8 @@ Test-DbBackup proves that a backup can be restored. It reads the whole backup on
 - EntryChecksums: every entry's SHA-256 matches checksums.sha256 inside the archive and, with a sidecar, the manifest in the sidecar.
 - IntegrityCheck: the database, decompressed into a private temporary folder, passes PRAGMA integrity_check (PRAGMA quick_check with -Quick).
 - RowCounts: every table has the number of rows recorded when the backup was made.
+
+An encrypted backup tested without its key is Partial, not Passed: only the whole-file SHA-256 and the encryption header can be checked, so Passed is False, Status is Partial, the other checks are Skipped, and a warning names them and how to supply the key (-Passphrase, -PassphraseFile, -Certificate or BACKUPPS_PASSPHRASE). A partial check is not recorded as a verification (LastVerified), so it counts for neither Remove-DbBackup's LastVerified rule nor Get-DbHealth.
 
 A damaged backup is not an error: Test-DbBackup returns Passed = False with the reason, so you can test many backups and act on the results. This includes a listed backup whose file has vanished or cannot be read since it was listed. Errors are written only when a backup cannot be tested at all: a -Path that does not exist, or no space in the temporary folder to decompress the database.
 
@@ -71,7 +73,7 @@ With -RestoreTest: the number of parallel pg_restore jobs. 1 by default.
         @{ Type = 'System.String'; Description = 'Paths of backup files (-Path). Objects with a FullName, PSPath or LiteralPath property, such as System.IO.FileInfo, bind by property name.' }
     )
     Outputs      = @(
-        @{ Type = 'BackupPS.DbBackupTestResult'; Description = 'One result per backup: Path, Id, Database, Created, Passed, FailureReason, Checks (Name, Outcome: Passed, Failed or Skipped, Message), Verified, Duration and Backup (the DbBackup, for a listed backup).' }
+        @{ Type = 'BackupPS.DbBackupTestResult'; Description = 'One result per backup: Path, Id, Database, Created, Passed, Status (Passed, Failed or Partial), FailureReason, Checks (Name, Outcome: Passed, Failed or Skipped, Message), Verified, Duration and Backup (the DbBackup, for a listed backup).' }
     )
 
     Notes        = @'
@@ -91,7 +93,7 @@ Restore-DbBackup verifies the backup itself before it changes anything, so a sep
 Get-DbBackup /srv/backups/myapp -Latest | Test-DbBackup -PassphraseFile /etc/myapp/backup.pass
 '@
             Remarks = @'
-With the passphrase every check runs on the decrypted archive. Without a key, Test-DbBackup checks the whole-file SHA-256 and the encryption header and reports the other checks as Skipped (they need the passphrase or a recipient's private key).
+With the passphrase every check runs on the decrypted archive. Without a key, Test-DbBackup checks the whole-file SHA-256 and the encryption header, reports the other checks as Skipped (they need the passphrase or a recipient's private key) and returns Status = Partial with Passed = False, with a warning: the contents were not verified.
 '@
         }
         @{

@@ -62,12 +62,16 @@ public sealed class EncryptionBackupTests : IDisposable
     }
 
     [Fact]
-    public void Without_a_key_the_file_is_checked_and_the_deep_checks_are_skipped()
+    public void Without_a_key_the_file_is_checked_the_deep_checks_are_skipped_and_the_result_is_partial()
     {
         using var keys = TestKeys.Pass("pw");
         var record = MakeEncrypted(keys);
         var result = Verify(record, null);
-        Assert.True(result.Passed, result.FailureReason);
+        // Only the outside was checked: not a pass, and not recorded as a verification.
+        Assert.False(result.Passed);
+        Assert.Equal(VerifyStatus.Partial, result.Status);
+        Assert.Contains("were not verified", result.FailureReason);
+        Assert.Null(new Destinations.LocalFolderDestination(_temp["backups"]).List().Single(r => r.Id == record.Id).LastVerifiedUtc);
         Backups.CheckOutcome(result, "FileChecksum", CheckOutcome.Passed);
         Backups.CheckOutcome(result, "Encryption", CheckOutcome.Passed);
         foreach (var check in new[] { "Archive", "EntryChecksums", "IntegrityCheck", "RowCounts" })
@@ -78,6 +82,7 @@ public sealed class EncryptionBackupTests : IDisposable
         Bytes.FlipByte(record.Path, new FileInfo(record.Path).Length / 2);
         var damaged = Verify(record, null);
         Assert.False(damaged.Passed);
+        Assert.Equal(VerifyStatus.Failed, damaged.Status);
         Assert.Contains("damaged", damaged.FailureReason);
     }
 

@@ -59,10 +59,17 @@ Describe 'Encrypted backups with a passphrase' {
         $LASTEXITCODE | Should -Not -Be 0
     }
 
-    It 'Test-DbBackup without a key checks the file and skips the deep checks' {
-        $r = $b | Test-DbBackup -ErrorVariable problems
+    # Not a pass: only the outside was checked (a damaged archive inside a re-encrypted or rewritten file would go
+    # unnoticed), so Passed is $false and Status says Partial, with a warning naming how to supply the key.
+    It 'Test-DbBackup without a key checks the file, skips the deep checks, and is Partial, not Passed' {
+        $r = $b | Test-DbBackup -ErrorVariable problems -WarningVariable warnings -WarningAction SilentlyContinue
         $problems | Should -BeNullOrEmpty
-        $r.Passed | Should -BeTrue
+        $r.Passed | Should -BeFalse
+        $r.Status | Should -Be 'Partial'
+        $r.FailureReason | Should -Match 'not verified'
+        $warnings.Count | Should -Be 1
+        "$warnings" | Should -Match 'Archive, EntryChecksums, IntegrityCheck, RowCounts'
+        "$warnings" | Should -Match '-Passphrase.*-PassphraseFile.*-Certificate.*BACKUPPS_PASSPHRASE'
         ($r.Checks | Where-Object Name -eq 'FileChecksum').Outcome | Should -Be 'Passed'
         ($r.Checks | Where-Object Name -eq 'Encryption').Outcome | Should -Be 'Passed'
         foreach ($name in 'Archive', 'EntryChecksums', 'IntegrityCheck', 'RowCounts') {
@@ -72,11 +79,13 @@ Describe 'Encrypted backups with a passphrase' {
         }
         # A file-and-header check is no verification to list as LastVerified.
         (Get-DbBackup (Split-Path $b.Path) -Id $b.Id).LastVerified | Should -BeNullOrEmpty
+        (Get-DbBackup (Split-Path $b.Path) -Id $b.Id).LastVerificationPassed | Should -BeNullOrEmpty
     }
 
     It 'Test-DbBackup with the passphrase runs every check' {
         $r = $b | Test-DbBackup -Passphrase $pw
         $r.Passed | Should -BeTrue
+        $r.Status | Should -Be 'Passed'
         $r.Checks.Name | Should -Be @('FileChecksum', 'Archive', 'EntryChecksums', 'IntegrityCheck', 'RowCounts')
         $r.Checks.Outcome | Sort-Object -Unique | Should -Be 'Passed'
         (Get-DbBackup (Split-Path $b.Path) -Id $b.Id).LastVerificationPassed | Should -BeTrue

@@ -146,6 +146,47 @@ Describe 'Schedules in cron' {
         Invoke-LikeCron (Get-EntryCommand $entry) | Should -Be 1
     }
 
+    # Issue 11 item 8: a job whose script verifies a damaged backup must not be recorded as a success.
+    It 'exits non-zero and logs FAILED when the script emits a result with Passed = $false (a damaged backup), 0 when it is healthy' {
+        $verifyDest = Join-Path $ws 'verified backups'
+        $null = New-DbBackup -Database $db -Destination $verifyDest
+        $s = Register-DbBackupSchedule -Name verify -At 07:10 -Scheduler Cron -Command "Get-DbBackup '$verifyDest' -Latest | Test-DbBackup" -WarningAction SilentlyContinue
+        $entry = (Get-Crontab) -split "`n" | Where-Object { $_ -match '^10 7 ' }
+        Invoke-LikeCron (Get-EntryCommand $entry) | Should -Be 0 -Because (Get-Content -Raw $s.LogPath)
+        $log = @(Get-Content -LiteralPath $s.LogPath)
+        $log[-1] | Should -Match '\[verify\] finished: success$'
+
+        # Flip one byte in the middle of the archive, independently of BackupPS.
+        $archive = (Get-DbBackup $verifyDest -Latest).Path
+        & python3 -c 'import sys; p=sys.argv[1]; b=bytearray(open(p,"rb").read()); b[len(b)//2]^=0xFF; open(p,"wb").write(b)' $archive
+        $LASTEXITCODE | Should -Be 0
+        Remove-Item -LiteralPath $s.LogPath
+        Invoke-LikeCron (Get-EntryCommand $entry) | Should -Not -Be 0 -Because (Get-Content -Raw $s.LogPath)
+        $log = Get-Content -Raw -LiteralPath $s.LogPath
+        $log | Should -Match 'FAILED: '
+        $log | Should -Not -Match 'finished: success'
+        Get-Content -Raw (Join-Path $ws 'cron-output.txt') | Should -Match "BackupPS schedule 'verify': FAILED"
+    }
+
+    It 'exits non-zero when the script writes a non-terminating error, even with -ErrorAction Continue' {
+        $nowhere = Join-Path $ws 'no such destination'
+        $s = Register-DbBackupSchedule -Name nodest -At 07:11 -Scheduler Cron -Command "Get-DbBackup '$nowhere'; 'after the error'" -WarningAction SilentlyContinue
+        $entry = (Get-Crontab) -split "`n" | Where-Object { $_ -match '^11 7 ' }
+        Invoke-LikeCron (Get-EntryCommand $entry) | Should -Not -Be 0 -Because (Get-Content -Raw $s.LogPath)
+        $log = Get-Content -Raw -LiteralPath $s.LogPath
+        $log | Should -Match 'FAILED: '
+        $log | Should -Not -Match 'finished: success'
+
+        $s = Register-DbBackupSchedule -Name continues -At 07:12 -Scheduler Cron -Command "Get-DbBackup '$nowhere' -ErrorAction Continue; Write-Error 'a written error' -ErrorAction Continue; 'after the errors'" -WarningAction SilentlyContinue
+        $entry = (Get-Crontab) -split "`n" | Where-Object { $_ -match '^12 7 ' }
+        Invoke-LikeCron (Get-EntryCommand $entry) | Should -Not -Be 0 -Because (Get-Content -Raw $s.LogPath)
+        $log = Get-Content -Raw -LiteralPath $s.LogPath
+        $log | Should -Match 'a written error'
+        $log | Should -Match 'after the errors'
+        $log | Should -Match 'FAILED: '
+        $log | Should -Not -Match 'finished: success'
+    }
+
     It 'loads the 0600 environment file (the secrets pattern) and refuses one others can read' {
         $encDest = Join-Path $ws 'encrypted'
         $s = Register-DbBackupSchedule -Name withenv -At 04:00 -Scheduler Cron -Command "New-DbBackup -Database '$db' -Destination '$encDest'" -WarningAction SilentlyContinue
@@ -212,8 +253,8 @@ Describe 'Schedules in cron' {
     }
 
     It 'Get-DbBackupSchedule lists by name and wildcard, and reports an entry removed by hand as not enabled' {
-        (Get-DbBackupSchedule).Name | Should -Be @('failing', 'native', 'nightly', 'throws', 'withenv')
-        (Get-DbBackupSchedule -Name n*).Name | Should -Be @('native', 'nightly')
+        (Get-DbBackupSchedule).Name | Should -Be @('continues', 'failing', 'native', 'nightly', 'nodest', 'throws', 'verify', 'withenv')
+        (Get-DbBackupSchedule -Name n*).Name | Should -Be @('native', 'nightly', 'nodest')
         $e = Get-ThrownError { Get-DbBackupSchedule -Name nosuch -ErrorAction Stop }
         $e.FullyQualifiedErrorId | Should -Be 'ScheduleNotFound,BackupPS.Cmdlets.GetDbBackupScheduleCommand'
         $g = Get-DbBackupSchedule nightly

@@ -85,7 +85,7 @@ public static class Audited
         entry.Bytes = record.SizeBytes;
     }
 
-    /// <summary>A verification: Succeeded when it passed, else Failed with its reason (no error id: it ran, the backup is bad).</summary>
+    /// <summary>A verification: Succeeded when it passed, Skipped when partial, else Failed with its reason (no error id: it ran, the backup is bad).</summary>
     public static void DescribeVerification(AuditEntry entry, VerifyResult result)
     {
         entry.Path = result.Path;
@@ -93,7 +93,8 @@ public static class Audited
         entry.Database ??= result.Manifest?.DatabaseName;
         entry.Type ??= result.Manifest?.Type.ToString();
         if (entry.Bytes is null && !Destinations.Destination.IsS3(result.Path) && File.Exists(result.Path)) entry.Bytes = new FileInfo(result.Path).Length;
-        entry.Result = result.Passed ? AuditResult.Succeeded : AuditResult.Failed;
+        // Partial (encrypted, no key): the contents were not checked, so neither a success nor a damaged backup.
+        entry.Result = result.Status switch { VerifyStatus.Passed => AuditResult.Succeeded, VerifyStatus.Partial => AuditResult.Skipped, _ => AuditResult.Failed };
         if (!result.Passed) entry.Error = result.FailureReason ?? "No check ran.";
     }
 

@@ -75,8 +75,12 @@ internal static class EncryptedBackups
             result.Fail("FileChecksum", $"The backup '{path}' is damaged: its size or SHA-256 differs from its sidecar ({record.SizeBytes} bytes, {record.Sha256}); it was altered or truncated after it was written.");
         else result.Pass("FileChecksum", $"SHA-256 {record.Sha256} matches the sidecar.");
         CheckHeader(result, path, record);
-        foreach (var name in new[] { "Archive", "EntryChecksums", "IntegrityCheck", "RowCounts" })
+        string[] skipped = ["Archive", "EntryChecksums", "IntegrityCheck", "RowCounts"];
+        foreach (var name in skipped)
             result.Skip(name, $"The backup is encrypted: this check {KeyNeeded}.");
+        // The outside of the file says nothing of the archive inside it: not a pass.
+        result.MarkPartial($"The contents of the encrypted backup '{path}' were not verified: only its file checksum and encryption header were checked; {string.Join(", ", skipped)} {KeyNeeded}. "
+            + "Supply the key with -Passphrase, -PassphraseFile or -Certificate (or set BACKUPPS_PASSPHRASE) to verify it.");
     }
 
     /// <summary>A wrong key and a damaged file look alike to the key slot; the sidecar's SHA-256 tells them apart.</summary>

@@ -82,7 +82,10 @@ public static class VerifyOperation
         try
         {
             if (encrypted && context.Keys is not { IsEmpty: false })
+            {
                 EncryptedBackups.VerifyWithoutKey(result, record, path);
+                if (result.Status == VerifyStatus.Partial) context.Warning(result.PartialReason!);
+            }
             else
                 contents = ArchiveReader.Read(path, sink, context, meter.Add, record);
         }
@@ -108,7 +111,12 @@ public static class VerifyOperation
         }
         result.Duration = clock.Elapsed;
         result.VerifiedUtc = DateTimeOffset.UtcNow;
-        context.Verbose(result.Passed ? $"Verification passed in {result.Duration.TotalSeconds:0.00} s." : $"Verification FAILED: {result.FailureReason}");
+        context.Verbose(result.Status switch
+        {
+            VerifyStatus.Passed => $"Verification passed in {result.Duration.TotalSeconds:0.00} s.",
+            VerifyStatus.Partial => $"Verification PARTIAL: {result.FailureReason}",
+            _ => $"Verification FAILED: {result.FailureReason}",
+        });
         return result;
     }
 
@@ -191,8 +199,8 @@ public static class VerifyOperation
     private static void RecordOutcome(BackupRecord record, VerifyResult result, OperationContext context)
     {
         // Without the key only the file and header of an encrypted backup were checked: that is no verification to
-        // list as LastVerified. A failure is recorded all the same.
-        if (result.Passed && result.Checks.Any(c => c.Name == "Archive" && c.Outcome == CheckOutcome.Skipped)) return;
+        // list as LastVerified (nor for retention's LastVerified rule). A failure is recorded all the same.
+        if (result.Status == VerifyStatus.Partial) return;
         record.Sidecar.LastVerifiedUtc = result.VerifiedUtc;
         record.Sidecar.LastVerificationPassed = result.Passed;
         try

@@ -13,19 +13,34 @@ public enum CheckOutcome
 /// <summary>One check of a verification, with what it found.</summary>
 public sealed record VerifyCheck(string Name, CheckOutcome Outcome, string Message);
 
-/// <summary>The outcome of verifying one backup: passed only if no check failed.</summary>
+/// <summary>Passed: every check ran and none failed. Partial: none failed, but the contents were not checked (an
+/// encrypted backup without its key). Failed: a check failed, or none ran.</summary>
+public enum VerifyStatus
+{
+    Passed,
+    Failed,
+    Partial,
+}
+
+/// <summary>The outcome of verifying one backup: passed only if no check failed and the contents were checked.</summary>
 public sealed class VerifyResult
 {
     public required string Path { get; init; }
     public BackupRecord? Record { get; set; }
     public Manifest? Manifest { get; set; }
     public List<VerifyCheck> Checks { get; } = [];
-    public bool Passed => Checks.Count > 0 && Checks.All(c => c.Outcome != CheckOutcome.Failed);
-    public string? FailureReason => Checks.FirstOrDefault(c => c.Outcome == CheckOutcome.Failed)?.Message;
+    /// <summary>Why the contents were not verified though nothing failed (set by <see cref="MarkPartial"/>).</summary>
+    public string? PartialReason { get; private set; }
+    public VerifyStatus Status =>
+        Checks.Count == 0 || Checks.Any(c => c.Outcome == CheckOutcome.Failed) ? VerifyStatus.Failed
+        : PartialReason is not null ? VerifyStatus.Partial : VerifyStatus.Passed;
+    public bool Passed => Status == VerifyStatus.Passed;
+    public string? FailureReason => Checks.FirstOrDefault(c => c.Outcome == CheckOutcome.Failed)?.Message ?? PartialReason;
     public DateTimeOffset VerifiedUtc { get; set; }
     public TimeSpan Duration { get; set; }
 
     public void Pass(string name, string message) => Checks.Add(new VerifyCheck(name, CheckOutcome.Passed, message));
     public void Fail(string name, string message) => Checks.Add(new VerifyCheck(name, CheckOutcome.Failed, message));
     public void Skip(string name, string message) => Checks.Add(new VerifyCheck(name, CheckOutcome.Skipped, message));
+    public void MarkPartial(string reason) => PartialReason = reason;
 }

@@ -3,7 +3,8 @@ namespace BackupPS.Engine.Scheduling;
 /// <summary>
 /// The PowerShell file a schedule runs: loads the optional 0600 environment file, imports BackupPS by absolute path,
 /// runs the user's script with $ErrorActionPreference = 'Stop', writes timestamped lines to the log and exits 1 on
-/// any error (0 otherwise), so the scheduler records the failure.
+/// any error, any written error record, or any result with Passed = $false (0 otherwise), so the scheduler records
+/// the failure.
 /// </summary>
 internal static class JobScript
 {
@@ -54,14 +55,30 @@ try {
         Write-BackupPSScheduleLog "loaded the environment file"
     }
     Import-Module {{Literal(schedule.ModulePath)}} -ErrorAction Stop
+    # Never a false success. A written error fails the run even when the script lets it continue
+    # (-ErrorAction Continue): the *>&1 below brings every written error record here, whereas $Error would also
+    # hold errors the script caught and handled itself. A result whose Passed is $false (Test-DbBackup of a
+    # damaged backup) fails it too, though it is output, not an error.
+    $BackupPSScheduleFailures = [System.Collections.Generic.List[string]]::new()
     & {
 {{body}}
     } *>&1 | ForEach-Object {
-        if ($_ -is [System.Management.Automation.WarningRecord]) { "WARNING: $($_.Message)" }
+        if ($_ -is [System.Management.Automation.ErrorRecord]) { $BackupPSScheduleFailures.Add("error: $($_.Exception.Message)"); "ERROR: $($_.Exception.Message) [$($_.FullyQualifiedErrorId)]" }
+        elseif ($_ -is [System.Management.Automation.WarningRecord]) { "WARNING: $($_.Message)" }
         elseif ($_ -is [System.Management.Automation.VerboseRecord]) { "VERBOSE: $($_.Message)" }
         elseif ($_ -is [System.Management.Automation.InformationRecord]) { "$($_.MessageData)" }
-        else { $_ }
+        else {
+            if ($null -ne $_ -and $_.PSObject.Properties['Passed'] -and $_.Passed -is [bool] -and -not $_.Passed) {
+                $what = if ($_.PSObject.Properties['Path'] -and $_.Path) { " for '$($_.Path)'" } else { '' }
+                $why = if ($_.PSObject.Properties['FailureReason'] -and $_.FailureReason) { ": $($_.FailureReason)" } else { '' }
+                $BackupPSScheduleFailures.Add("a result$what has Passed = False$why")
+            }
+            $_
+        }
     } | Out-String -Stream -Width 200 | ForEach-Object { if ($_.Trim()) { Write-BackupPSScheduleLog $_ } }
+    if ($BackupPSScheduleFailures.Count -gt 0) {
+        throw "$($BackupPSScheduleFailures.Count) problem(s) in the run: $($BackupPSScheduleFailures -join '; ')"
+    }
     Write-BackupPSScheduleLog 'finished: success'
     exit 0
 }

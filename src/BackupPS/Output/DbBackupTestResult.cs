@@ -13,7 +13,7 @@ public sealed class DbBackupCheck
     public override string ToString() => $"{Name}: {Outcome}";
 }
 
-/// <summary>The result of Test-DbBackup: Passed, the reason when not, and each check.</summary>
+/// <summary>The result of Test-DbBackup: Passed, its Status, the reason when not passed, and each check.</summary>
 public sealed class DbBackupTestResult
 {
     public string Path { get; init; } = "";
@@ -21,6 +21,8 @@ public sealed class DbBackupTestResult
     public string? Database { get; init; }
     public DateTime? Created { get; init; }
     public bool Passed { get; init; }
+    /// <summary>Passed, Failed, or Partial (an encrypted backup tested without its key: only the outside was checked).</summary>
+    public string Status { get; init; } = "";
     public string? FailureReason { get; init; }
     public DbBackupCheck[] Checks { get; init; } = [];
     public DateTime Verified { get; init; }
@@ -34,6 +36,7 @@ public sealed class DbBackupTestResult
         Database = result.Manifest?.DatabaseName,
         Created = result.Manifest?.CreatedUtc.LocalDateTime,
         Passed = result.Passed,
+        Status = result.Status.ToString(),
         FailureReason = result.FailureReason,
         Checks = result.Checks.Select(c => new DbBackupCheck { Name = c.Name, Outcome = c.Outcome.ToString(), Message = c.Message }).ToArray(),
         Verified = result.VerifiedUtc.LocalDateTime,
