@@ -13,7 +13,7 @@ The snapshot is taken under a read transaction on the database, in one of three 
 - Rollback-journal mode: the file is copied at disk speed to a private temporary file in the destination (for an encrypted backup: in the system temporary folder, so no plaintext ever reaches the destination) while the shared lock is held (writers wait for that copy, not for the compression), then the lock is released.
 - Otherwise (for example when a busy writer keeps frames in the WAL): SQLite's online backup API copies the database into a private temporary file in the destination (for an encrypted backup: in the system temporary folder), without blocking writers in WAL mode.
 
-New-DbBackup waits up to -LockTimeoutSec seconds for the lock it needs. When a temporary copy is made, the destination needs free space for the uncompressed database in addition to the backup. The source database is only read, never modified.
+New-DbBackup waits up to -LockTimeoutSec seconds for the lock it needs. When a temporary copy is made, the destination needs free space for the uncompressed database in addition to the backup. The source database is only read, never modified: no checkpoint runs on it, so a database on a read-only location can be backed up. Before the database is archived, PRAGMA quick_check runs on the snapshot; a damaged database is refused with SourceDatabaseDamaged unless -AllowDamaged.
 
 The backup file is named <name>_<yyyyMMddTHHmmssZ>_<shortid>.tar.zst (.tar.gz with -Compression Gzip, .tar with -Compression None). It is a standard tar archive: manifest.json first, then database/<file> and files/<root>/..., and checksums.sha256 last (in sha256sum format). Any tar that reads zstd opens it, for example: tar --zstd -xf <file>. A sidecar file, <backup file>.json, is written beside it last; Get-DbBackup lists only backups whose sidecar exists, so an interrupted backup is never listed.
 
@@ -133,6 +133,9 @@ PostgreSQL only: the number of parallel pg_dump jobs. 1 (the default) runs pg_du
 '@
         IncludeGlobals   = @'
 PostgreSQL only: also back up the cluster's roles and tablespaces with pg_dumpall --globals-only --no-role-passwords, as the entry database/globals.sql. They are restored only when Restore-DbBackup is given -RestoreGlobals.
+'@
+        AllowDamaged = @'
+SQLite only: back up a database whose PRAGMA quick_check (run on the snapshot before it is archived) reports damage, instead of refusing it with the error SourceDatabaseDamaged. A warning is written and the check's messages are recorded in the manifest (sqlite.quickCheck). Such a backup fails Test-DbBackup and is restored only with Restore-DbBackup -Force. The PreRestore safety backup of Restore-DbBackup always allows it.
 '@
         IncludeRolePasswords = @'
 PostgreSQL only: with -IncludeGlobals (implied), keep the roles' password hashes in database/globals.sql (pg_dumpall without --no-role-passwords). Reading them needs a superuser. Without this switch no password hash is ever in the backup.
