@@ -7,7 +7,7 @@ Test-DbBackup proves that a backup can be restored. It reads the whole backup on
 
 - FileChecksum: the SHA-256 and size of the whole file match its sidecar (Skipped for a file without a sidecar).
 - Archive: the compressed stream and the tar structure are intact, manifest.json comes first and checksums.sha256 last, and the archive holds exactly the entries its manifest lists.
-- Manifest: the archive's manifest is the backup its sidecar describes.
+- Manifest: the archive's manifest is the backup its sidecar describes (same id, databaseName, sourcePath, created and type; a difference is a failure naming the fields).
 - EntryChecksums: every entry's SHA-256 matches checksums.sha256 inside the archive and, with a sidecar, the manifest in the sidecar.
 - IntegrityCheck: the database, decompressed into a private temporary folder, passes PRAGMA integrity_check (PRAGMA quick_check with -Quick).
 - RowCounts: every table has the number of rows recorded when the backup was made.

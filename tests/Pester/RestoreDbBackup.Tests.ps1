@@ -229,3 +229,35 @@ Describe 'Restore-DbBackup' {
         }
     }
 }
+
+# Issue 11 item 5: the sidecar is plain JSON; the manifest inside the archive is covered by its checksums.
+Describe 'A sidecar that disagrees with the archive''s manifest' {
+    BeforeAll {
+        $script:mismatchDest = Join-Path $ws 'mismatch'
+        $mismatchDb = Copy-Chinook (Join-Path $ws 'mismatch.db')
+        $script:edited = New-DbBackup -Database $mismatchDb -Destination $mismatchDest
+        $script:elsewhere = Join-Path $ws 'elsewhere/evil.db'
+        $sidecar = $edited.Path + '.json'
+        $json = Get-Content -Raw -LiteralPath $sidecar
+        $json.Contains('"' + $mismatchDb + '"') | Should -BeTrue
+        Set-Content -NoNewline -LiteralPath $sidecar -Value $json.Replace('"' + $mismatchDb + '"', '"' + $elsewhere + '"')
+    }
+
+    It 'Restore-DbBackup refuses with SidecarMismatch naming sourcePath, and writes nothing where the sidecar points' {
+        $b = Get-DbBackup $mismatchDest -Id $edited.Id
+        $b.SourcePath | Should -Be $elsewhere
+        $e = Get-ThrownError { $b | Restore-DbBackup -Force -ErrorAction Stop }
+        $e.FullyQualifiedErrorId | Should -Match '^SidecarMismatch,'
+        $e.Exception.Message | Should -Match 'sourcePath'
+        Split-Path $elsewhere | Should -Not -Exist
+    }
+
+    It 'Test-DbBackup fails the Manifest check naming sourcePath' {
+        $r = Get-DbBackup $mismatchDest -Id $edited.Id | Test-DbBackup
+        $r.Passed | Should -BeFalse
+        $check = $r.Checks | Where-Object Name -eq 'Manifest'
+        $check.Outcome | Should -Be 'Failed'
+        $check.Message | Should -Match 'sourcePath'
+        Split-Path $elsewhere | Should -Not -Exist
+    }
+}

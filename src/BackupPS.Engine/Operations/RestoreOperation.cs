@@ -21,8 +21,12 @@ public static class RestoreOperation
     {
         var record = request.Record ?? BackupLocator.FromPath(request.Path ?? throw new ArgumentException("Record or Path is required."), request.S3);
         var path = record?.Path ?? System.IO.Path.GetFullPath(request.Path!);
-        // An encrypted backup's sidecar does not say where its database came from: the manifest inside does.
-        var manifest = record is { Encrypted: false } ? record.Manifest : ManifestPeek.Read(path, keys, record);
+        // Where to restore comes from the manifest inside the archive, never from the sidecar alone: an encrypted
+        // backup's sidecar does not say where its database came from, and a plain one can be edited.
+        var manifest = ManifestPeek.Read(path, keys, record);
+        if (record is not null && SidecarAgreement.Differences(record, manifest) is { Count: > 0 } differences)
+            throw SidecarAgreement.Mismatch(path, differences);
+        if (record is { Encrypted: false }) manifest = record.Manifest;   // agrees, and carries the entries' hashes
         string? databaseTarget = null;
         if (manifest.DatabaseEntry is not null)
         {

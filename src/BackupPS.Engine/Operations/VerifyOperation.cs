@@ -130,6 +130,8 @@ public static class VerifyOperation
             result.Pass("FileChecksum", $"SHA-256 {contents.FileSha256} matches the sidecar.");
         if (record is not null && record.Id != contents.Manifest.Id)
             result.Fail("Manifest", $"The archive's manifest is backup {contents.Manifest.Id}, but its sidecar describes {record.Id}.");
+        else if (record is not null && SidecarAgreement.Differences(record, contents.Manifest) is { Count: > 0 } differences)
+            result.Fail("Manifest", SidecarAgreement.Mismatch(record.Path, differences).Message.Replace("; nothing was restored", "", StringComparison.Ordinal));
     }
 
     /// <summary>When the archive cannot be read, the whole-file SHA-256 still says whether it changed since it was written.</summary>
