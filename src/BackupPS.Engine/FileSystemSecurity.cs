@@ -33,7 +33,7 @@ internal static class FileSystemSecurity
 
     public static void SetMode(string path, int mode)
     {
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, (UnixFileMode)(mode & 0x1FF));
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, (UnixFileMode)(mode & 0xFFF)); // with setuid, setgid and sticky: restored as backed up
     }
 
     public static void DeleteQuietly(string path)

@@ -83,3 +83,41 @@ Describe 'Several roots' {
         }
     }
 }
+
+Describe 'Any file name the file system allows (property-based)' {
+    It 'round-trips exactly or is refused at backup time naming the file, for random byte names (seed <Seed>)' -ForEach @(
+        @{ Seed = 20261207 }
+        @{ Seed = 11 }
+    ) {
+        $root = Join-Path $ws "names-$Seed"
+        & python3 "$PSScriptRoot/tools/random_names_tree.py" $root 24 $Seed
+        $LASTEXITCODE | Should -Be 0
+        $dest = Join-Path $ws "names-dest-$Seed"
+        $refused = 0; $restored = 0
+        foreach ($folder in Get-ChildItem -LiteralPath $root -Directory | Sort-Object Name) {
+            $b = $null
+            try { $b = New-DbBackup -Type Files -Name names -Destination $dest -IncludePath $folder.FullName -ErrorAction Stop -WarningAction SilentlyContinue }
+            catch {
+                $_.FullyQualifiedErrorId | Should -BeLike 'IncludePathUnsupportedName,*' -Because "seed $Seed, folder $($folder.Name)"
+                $_.Exception.Message | Should -BeLike "*$($folder.FullName)/*"
+                $refused++
+                continue
+            }
+            ($b | Test-DbBackup).Passed | Should -BeTrue -Because "seed $Seed, folder $($folder.Name): a backup that succeeds verifies"
+            $out = Join-Path $ws "names-out-$Seed/$($folder.Name)"
+            $b | Restore-DbBackup -FilesTarget $out -Force -Confirm:$false -ErrorAction Stop | Out-Null
+            & python3 "$PSScriptRoot/tools/compare_trees.py" $folder.FullName (Join-Path $out $folder.Name) | Should -BeNullOrEmpty -Because "seed $Seed"
+            # The same archive extracted by GNU tar gives the same tree.
+            $tarOut = Join-Path $ws "names-tar-$Seed/$($folder.Name)"
+            New-Item -ItemType Directory -Force -Path $tarOut | Out-Null
+            & tar --zstd -xpf $b.Path -C $tarOut
+            $LASTEXITCODE | Should -Be 0
+            & python3 "$PSScriptRoot/tools/compare_trees.py" $folder.FullName (Join-Path $tarOut "files/$($folder.Name)") | Should -BeNullOrEmpty -Because "seed $Seed (tar)"
+            Push-Location $tarOut
+            try { & sha256sum --quiet -c checksums.sha256 | Should -BeNullOrEmpty; $LASTEXITCODE | Should -Be 0 } finally { Pop-Location }
+            $restored++
+        }
+        Write-Host "seed ${Seed}: $restored restored exactly, $refused refused"
+        ($restored + $refused) | Should -Be 24
+    }
+}

@@ -69,6 +69,10 @@ internal sealed class IncludedFiles
         foreach (var child in Directory.EnumerateFileSystemEntries(directory, "*", options).Order(StringComparer.Ordinal))
         {
             var childName = entryName + "/" + Path.GetFileName(child);
+            // A restore's scratch folder (.backupps-restore-…) can sit inside an included folder while the pre-restore
+            // safety backup walks it; its files come and go, and are never the user's data.
+            if (Path.GetFileName(child).StartsWith(".backupps-restore-", StringComparison.Ordinal)) continue;
+            RefuseUnsupportedName(child);
             if (_excluded is not null && (child == _excluded || child.StartsWith(_excluded + Path.DirectorySeparatorChar, StringComparison.Ordinal))) continue;
             switch (FileKind.Of(child))
             {
@@ -92,6 +96,23 @@ internal sealed class IncludedFiles
             Mode = Octal(FileSystemSecurity.ModeOf(file, isDirectory: false)),
             ModifiedUtc = info.LastWriteTimeUtc,
         }, file));
+    }
+
+    /// <summary>Names the archive cannot carry faithfully fail the backup before anything is written, naming the file:
+    /// a newline or carriage return would split its checksums.sha256 line, a backslash is refused by every restore
+    /// (it is a separator on Windows), and a name that is not valid UTF-8 reaches .NET with its bytes replaced by U+FFFD,
+    /// so the file could not even be opened again (it was silently left out before).</summary>
+    private static void RefuseUnsupportedName(string path)
+    {
+        var name = Path.GetFileName(path);
+        string? why = name.IndexOfAny(['\n', '\r']) >= 0 ? "contains a newline or carriage return"
+            : name.Contains('\\') ? "contains a backslash"
+            : name.Contains('\uFFFD') && FileKind.Of(path) == FileKind.Kind.Missing ? "is not valid UTF-8 (the bad bytes are shown as \\uFFFD)"
+            : null;
+        if (why is null) return;
+        var shown = path.Replace("\\", "\\\\").Replace("\n", "\\n").Replace("\r", "\\r").Replace("\uFFFD", "\\uFFFD");
+        throw new BackupException("IncludePathUnsupportedName", BackupErrorKind.InvalidArgument,
+            $"The name of '{shown}' {why}, which a backup cannot store and restore exactly. Rename it or move it out of the included folder; nothing was written.", path);
     }
 
     public static string Octal(int mode) => "0" + Convert.ToString(mode & 0xFFF, 8).PadLeft(3, '0');
