@@ -65,3 +65,23 @@ INSERT INTO measure VALUES ('2025-05-01', 1), ('2026-05-01', 2), ('2026-06-01', 
         ($b | Test-DbBackup -RestoreTest -Server $pg.AppUrl('postgres')).Passed | Should -BeTrue
     }
 }
+
+Describe 'PostgreSQL -LockTimeoutSec' -Skip:$noPg {
+    It 'a table held in ACCESS EXCLUSIVE by another session fails the backup with DatabaseLocked after -LockTimeoutSec, not a hang' {
+        Invoke-TestPsql $pg postgres 'CREATE DATABASE locked OWNER app' | Out-Null
+        Invoke-TestPsql $pg locked 'CREATE TABLE held (id int); INSERT INTO held VALUES (1)' -User app | Out-Null
+        $holder = Start-Process -FilePath "$($pg.Bin)/psql" -ArgumentList @('-X', '-q', '-h', $pg.Dir, '-p', $pg.Port, '-U', 'postgres', '-d', 'locked', '-c', '"BEGIN; LOCK TABLE held IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(120)"') -PassThru -RedirectStandardOutput (Join-Path $pg.Dir 'holder.out')
+        try {
+            $deadline = (Get-Date).AddSeconds(30)
+            while ((Invoke-TestPsql $pg locked "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'held' AND l.mode = 'AccessExclusiveLock' AND l.granted") -ne '1') {
+                if ((Get-Date) -gt $deadline) { throw 'the lock holder never got its lock' }
+                Start-Sleep -Milliseconds 100
+            }
+            $err = Get-ThrownError { New-DbBackup -Database $pg.AppUrl('locked') -Destination $dest -LockTimeoutSec 1 -ErrorAction Stop }
+            $err.FullyQualifiedErrorId | Should -BeLike 'DatabaseLocked*'
+            @(Get-DbBackup $dest -DatabaseName locked).Count | Should -Be 0
+        } finally {
+            Stop-Process -Id $holder.Id -Force -ErrorAction SilentlyContinue
+        }
+    }
+}

@@ -45,6 +45,8 @@ public static class PostgresServer
                 "42501" => new BackupException("PostgresPermissionDenied", BackupErrorKind.PermissionDenied,
                     $"Permission denied on {where}: {pg.MessageText}. Use a role with the needed privilege (the database owner, pg_read_all_data to back up, CREATEDB to restore).", where, ex),
                 "53100" => new BackupException("DiskFull", BackupErrorKind.ResourceUnavailable, $"The server of {where} is out of disk space: {pg.MessageText}.", where, ex),
+                "55P03" => new BackupException("DatabaseLocked", BackupErrorKind.ResourceBusy,
+                    $"A table of {where} stayed locked by another session for longer than the lock timeout: {pg.MessageText}. Retry when that session is done, or raise -LockTimeoutSec.", where, ex),
                 "55006" => new BackupException("TargetInUse", BackupErrorKind.ResourceBusy, $"{where} is in use: {pg.MessageText}.", where, ex),
                 _ when pg.SqlState.StartsWith("08", StringComparison.Ordinal) || pg.SqlState.StartsWith("57P", StringComparison.Ordinal) =>
                     new BackupException("PostgresUnreachable", BackupErrorKind.ResourceUnavailable, $"Lost or refused connection to {where}: {pg.MessageText}.", where, ex),

@@ -148,6 +148,8 @@ public static partial class PostgresTools
             return new BackupException("PostgresUnreachable", BackupErrorKind.ResourceUnavailable, $"{program} could not reach {where}: {firstLines}", where);
         if (Regex.IsMatch(text, "server version mismatch|aborting because of server version mismatch|unsupported version", RegexOptions.IgnoreCase))
             return new BackupException("PgDumpTooOld", BackupErrorKind.ResourceUnavailable, $"{program}: {firstLines}. Install the PostgreSQL client programs of the server's major version or newer, or give -PgBinPath.", where);
+        if (Regex.IsMatch(text, "could not obtain lock|lock timeout", RegexOptions.IgnoreCase))
+            return new BackupException("DatabaseLocked", BackupErrorKind.ResourceBusy, $"{program}: a table of {where} stayed locked by another session for longer than the lock timeout: {firstLines}. Retry when that session is done, or raise -LockTimeoutSec.", where);
         if (Regex.IsMatch(text, "No space left on device", RegexOptions.IgnoreCase))
             return new BackupException("DiskFull", BackupErrorKind.ResourceUnavailable, $"{program}: {firstLines}", where);
         return new BackupException("PostgresToolFailed", BackupErrorKind.InvalidData, $"{program} failed on {where}: {firstLines}", where);
