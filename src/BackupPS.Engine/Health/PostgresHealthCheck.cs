@@ -114,7 +114,7 @@ public static class PostgresHealthCheck
         }
         Dictionary<string, long>? exact = null;
         if (options.Exact)
-            exact = PostgresServer.CountRows(conn, tx, tables.Select(t => (t.Schema, t.Name)), context.Cancellation).ToDictionary(c => c.Name, c => c.Rows, StringComparer.Ordinal);
+            exact = PostgresServer.CountRows(conn, tx, tables.Select(t => (t.Schema, t.Name)), context.Cancellation, only: false).ToDictionary(c => c.Name, c => c.Rows, StringComparer.Ordinal);
         foreach (var t in tables)
         {
             var name = t.Schema + "." + t.Name;

@@ -23,6 +23,8 @@ public sealed class PostgresBackupRequest
     public string? Description { get; init; }
     public IReadOnlyList<string> Tags { get; init; } = [];
     public CompressionKind Compression { get; init; } = CompressionKind.Zstd;
+    /// <summary>How long the counts and pg_dump wait for a table another session holds locked (-LockTimeoutSec).</summary>
+    public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(30);
     public int? CompressionLevel { get; init; }
     public string? PgBinPath { get; init; }
     public IReadOnlyList<string> ExcludeTable { get; init; } = [];
@@ -140,6 +142,9 @@ public static class PostgresBackupOperation
     {
         using var tx = pg.BeginTransaction(System.Data.IsolationLevel.RepeatableRead);
         PostgresServer.Execute(pg, "SET TRANSACTION READ ONLY", tx);
+        // -LockTimeoutSec: a table locked by another session (ACCESS EXCLUSIVE) fails the count and pg_dump instead of waiting forever.
+        var lockMs = ((long)request.LockTimeout.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        PostgresServer.Execute(pg, $"SET LOCAL lock_timeout = {lockMs}", tx);
         string snapshot;
         using (var cmd = new NpgsqlCommand("SELECT pg_export_snapshot()", pg, tx)) snapshot = (string)cmd.ExecuteScalar()!;
         var info = PostgresServer.Inspect(pg, tx);
@@ -155,7 +160,7 @@ public static class PostgresBackupOperation
         context.Verbose($"Server {info.ServerVersion}, {info.DatabaseSizeBytes} bytes, snapshot {snapshot}; dumping with {pgDump} ({dumpVersion}).");
 
         var directory = request.Jobs > 1;
-        var args = new List<string> { directory ? "--format=directory" : "--format=custom", "--compress=0", "--snapshot=" + snapshot, "--no-password", "--file=" + dumpPath };
+        var args = new List<string> { directory ? "--format=directory" : "--format=custom", "--compress=0", "--snapshot=" + snapshot, "--no-password", "--file=" + dumpPath, "--lock-wait-timeout=" + lockMs };
         if (directory) args.Add("--jobs=" + request.Jobs.ToString(System.Globalization.CultureInfo.InvariantCulture));
         info.DumpFormat = directory ? "directory" : "custom";
         args.AddRange(request.ExcludeTable.Select(t => "--exclude-table=" + t));

@@ -157,6 +157,14 @@ public sealed class PostgresConnectionInfo
         return s;
     }
 
+    /// <summary>
+    /// Settings of the database or role (ALTER DATABASE/ROLE ... SET) that would break BackupPS's sessions and the child
+    /// tools, reset at connection start as pg_dump does for itself. Our own sessions also read with row_security=off (as
+    /// pg_dump does: a count the policies would filter fails instead of being short) and a fixed search_path.
+    /// </summary>
+    internal const string SessionOptions =
+        "-c statement_timeout=0 -c lock_timeout=0 -c idle_in_transaction_session_timeout=0 -c default_transaction_read_only=off";
+
     /// <summary>The Npgsql connection string (with the password, for Npgsql only). Pooling off: a dropped or renamed database must not linger in a pool.</summary>
     internal string ToNpgsql(string? database = null, bool pooling = false)
     {
@@ -164,6 +172,7 @@ public sealed class PostgresConnectionInfo
         {
             Host = Host, Port = Port, Database = database ?? Database, Pooling = pooling,
             ApplicationName = "BackupPS", IncludeErrorDetail = false, Timeout = ConnectTimeoutSec ?? 15, CommandTimeout = 0,
+            Options = SessionOptions + " -c row_security=off -c search_path=pg_catalog",
         };
         if (Username is not null) b.Username = Username;
         if (Password is not null) b.Password = Encoding.UTF8.GetString(Password);
@@ -188,7 +197,7 @@ public sealed class PostgresConnectionInfo
         {
             ["PGHOST"] = Host, ["PGPORT"] = Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["PGDATABASE"] = database ?? Database, ["PGAPPNAME"] = "BackupPS",
-            ["PGSERVICE"] = null, ["PGOPTIONS"] = null,
+            ["PGSERVICE"] = null, ["PGOPTIONS"] = SessionOptions,
         };
         if (Username is not null) env["PGUSER"] = Username;
         if (SslMode is not null) env["PGSSLMODE"] = SslMode;

@@ -24,6 +24,8 @@ internal static class PostgresErrorCatalog
             (program, where, line) => $"{program} on {where}: {line}. The backup refers to a role the target server does not have: create the role there (CREATE ROLE), or restore with -RestoreGlobals from a backup made with New-DbBackup -IncludeGlobals."),
         new(P("would be affected by row-level security policy"), "PostgresRowSecurityBlocked", BackupErrorKind.PermissionDenied,
             (program, where, line) => $"{program} on {where}: {line}. A row-level security policy would hide rows from the backup: back up as the table's owner, a superuser, or a role with BYPASSRLS."),
+        new(P("could not obtain lock|lock timeout"), "DatabaseLocked", BackupErrorKind.ResourceBusy,
+            (program, where, line) => $"{program}: a table of {where} stayed locked by another session for longer than the lock timeout: {line}. Retry when that session is done, or raise -LockTimeoutSec."),
         new(P("permission denied|must be owner|must be superuser"), "PostgresPermissionDenied", BackupErrorKind.PermissionDenied,
             (program, where, line) => $"{program} lacks a privilege on {where}: {line}. Use a role that can read every object (e.g. the database owner, or one granted pg_read_all_data); a restore also needs CREATEDB and ownership of the target database."),
         new(P("could not connect|Connection refused|could not translate host name|timeout expired"), "PostgresUnreachable", BackupErrorKind.ResourceUnavailable,

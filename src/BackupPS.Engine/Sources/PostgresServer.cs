@@ -45,6 +45,8 @@ public static class PostgresServer
                 "42501" => new BackupException("PostgresPermissionDenied", BackupErrorKind.PermissionDenied,
                     $"Permission denied on {where}: {pg.MessageText}. Use a role with the needed privilege (the database owner, pg_read_all_data to back up, CREATEDB to restore).", where, ex),
                 "53100" => new BackupException("DiskFull", BackupErrorKind.ResourceUnavailable, $"The server of {where} is out of disk space: {pg.MessageText}.", where, ex),
+                "55P03" => new BackupException("DatabaseLocked", BackupErrorKind.ResourceBusy,
+                    $"A table of {where} stayed locked by another session for longer than the lock timeout: {pg.MessageText}. Retry when that session is done, or raise -LockTimeoutSec.", where, ex),
                 "55006" => new BackupException("TargetInUse", BackupErrorKind.ResourceBusy, $"{where} is in use: {pg.MessageText}.", where, ex),
                 _ when pg.SqlState.StartsWith("08", StringComparison.Ordinal) || pg.SqlState.StartsWith("57P", StringComparison.Ordinal) =>
                     new BackupException("PostgresUnreachable", BackupErrorKind.ResourceUnavailable, $"Lost or refused connection to {where}: {pg.MessageText}.", where, ex),
@@ -88,34 +90,28 @@ public static class PostgresServer
         return info;
     }
 
-    /// <summary>The ordinary tables (and materialized views) of the database, schema-qualified, outside the system schemas.</summary>
+    /// <summary>The ordinary tables (and populated materialized views: an unpopulated one has no data to count) of the database, schema-qualified, outside the system schemas.</summary>
     internal static List<(string Schema, string Name)> Tables(NpgsqlConnection conn, NpgsqlTransaction? tx)
     {
         var list = new List<(string, string)>();
         using var cmd = new NpgsqlCommand(
             "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace " +
-            "WHERE c.relkind IN ('r','m') AND n.nspname NOT IN ('pg_catalog','information_schema') AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%' " +
+            "WHERE c.relkind IN ('r','m') AND (c.relkind <> 'm' OR c.relispopulated) AND n.nspname NOT IN ('pg_catalog','information_schema') AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%' " +
             "AND c.relpersistence <> 't' ORDER BY 1, 2", conn, tx);
         using var r = cmd.ExecuteReader();
         while (r.Read()) list.Add((r.GetString(0), r.GetString(1)));
         return list;
     }
 
-    /// <summary>Exact count(*) of each table; unpopulated materialized views are skipped.</summary>
-    internal static List<TableRowCount> CountRows(NpgsqlConnection conn, NpgsqlTransaction? tx, IEnumerable<(string Schema, string Name)> tables, CancellationToken cancel)
+    /// <summary>Exact count(*) of each table as pg_dump reads it: FROM ONLY (an inheritance parent's own rows, not its children's); <paramref name="only"/> false counts a tree's total (health).</summary>
+    internal static List<TableRowCount> CountRows(NpgsqlConnection conn, NpgsqlTransaction? tx, IEnumerable<(string Schema, string Name)> tables, CancellationToken cancel, bool only = true)
     {
         var counts = new List<TableRowCount>();
         foreach (var (schema, name) in tables)
         {
             cancel.ThrowIfCancellationRequested();
-            using var cmd = new NpgsqlCommand($"SELECT count(*) FROM {Quote(schema)}.{Quote(name)}", conn, tx);
-            try
-            {
-                counts.Add(new TableRowCount { Name = schema + "." + name, Rows = (long)cmd.ExecuteScalar()! });
-            }
-            catch (PostgresException ex) when (ex.SqlState == "55000") // materialized view not populated
-            {
-            }
+            using var cmd = new NpgsqlCommand($"SELECT count(*) FROM {(only ? "ONLY " : "")}{Quote(schema)}.{Quote(name)}", conn, tx);
+            counts.Add(new TableRowCount { Name = schema + "." + name, Rows = (long)cmd.ExecuteScalar()! });
         }
         return counts;
     }

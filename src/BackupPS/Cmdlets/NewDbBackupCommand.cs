@@ -107,6 +107,7 @@ public sealed class NewDbBackupCommand : ArchiveWritingCmdlet
             var connection = BackupPS.Engine.Sources.PostgresConnectionInfo.Parse(Database!, user, password);
             var request = new PostgresBackupRequest
             {
+                LockTimeout = TimeSpan.FromSeconds(LockTimeoutSec),
                 Connection = connection,
                 Destination = ResolveLocation(Destination),
                 S3 = S3,
