@@ -85,9 +85,13 @@ done
             $err.CategoryInfo.Category | Should -Be 'PermissionDenied'
             "$err" | Should -Match 'row-level security'
             "$err" | Should -Match 'BYPASSRLS'
-            $err = Get-ThrownError { New-DbBackup -Database "postgres://stranger:stranger-pw@127.0.0.1:$($pg.Port)/rlsdb" -Destination (Join-Path $work 'denied') -ErrorAction Stop }
+            # Without SELECT on a table that has no policy, the cause is the missing privilege. (On the RLS table above
+            # PostgreSQL reports the policy first: with row_security off, as pg_dump runs, RLS is checked before the grant.)
+            Invoke-TestPsql $pg postgres 'CREATE DATABASE denydb OWNER app' | Out-Null
+            Invoke-TestPsql $pg denydb 'CREATE TABLE closed (x int); INSERT INTO closed VALUES (1)' -User app | Out-Null
+            $err = Get-ThrownError { New-DbBackup -Database "postgres://stranger:stranger-pw@127.0.0.1:$($pg.Port)/denydb" -Destination (Join-Path $work 'denied') -ErrorAction Stop }
             $err.FullyQualifiedErrorId | Should -Be 'PostgresPermissionDenied,BackupPS.Cmdlets.NewDbBackupCommand'
-            "$err" | Should -Match 'permission denied for table secret'
+            "$err" | Should -Match 'permission denied for table closed'
         }
     }
 }

@@ -23,7 +23,13 @@ public static class RestoreOperation
         var path = record?.Path ?? System.IO.Path.GetFullPath(request.Path!);
         // Where to restore comes from the manifest inside the archive, never from the sidecar alone: an encrypted
         // backup's sidecar does not say where its database came from, and a plain one can be edited.
-        var manifest = ManifestPeek.Read(path, keys, record);
+        Manifest manifest;
+        try { manifest = ManifestPeek.Read(path, keys, record); }
+        catch (BackupException ex) when (ex.ErrorId == "BackupCorrupt")
+        {
+            // A damaged archive is a restore refused by verification, as when the damage lies past the manifest.
+            throw new BackupException("BackupVerificationFailed", BackupErrorKind.InvalidData, $"The backup '{path}' failed verification, nothing was restored: {ex.Message}", path, ex);
+        }
         if (record is not null && SidecarAgreement.Differences(record, manifest) is { Count: > 0 } differences)
             throw SidecarAgreement.Mismatch(path, differences);
         if (record is { Encrypted: false }) manifest = record.Manifest;   // agrees, and carries the entries' hashes

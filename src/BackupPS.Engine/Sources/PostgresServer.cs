@@ -42,6 +42,7 @@ public static class PostgresServer
                 "28P01" or "28000" => new BackupException("PostgresAuthenticationFailed", BackupErrorKind.PermissionDenied,
                     $"Could not log in to {where}: {pg.MessageText}. Check the user and password (-Credential, the URL, or PGPASSFILE/.pgpass).", where, ex),
                 "3D000" => new BackupException("DatabaseNotFound", BackupErrorKind.NotFound, $"The database {where} does not exist: {pg.MessageText}.", where, ex),
+                "42501" when pg.MessageText.Contains("row-level security", StringComparison.OrdinalIgnoreCase) => PostgresErrorCatalog.Map("PostgreSQL", pg.MessageText, where),
                 "42501" => new BackupException("PostgresPermissionDenied", BackupErrorKind.PermissionDenied,
                     $"Permission denied on {where}: {pg.MessageText}. Use a role with the needed privilege (the database owner, pg_read_all_data to back up, CREATEDB to restore).", where, ex),
                 "53100" => new BackupException("DiskFull", BackupErrorKind.ResourceUnavailable, $"The server of {where} is out of disk space: {pg.MessageText}.", where, ex),
