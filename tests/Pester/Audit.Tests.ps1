@@ -85,6 +85,21 @@ Describe 'audit.jsonl' {
         $lines[1].backupId | Should -Be $r.SafetyBackup.Id.ToString()
     }
 
+    It 'a refused restore of a backup damaged in its first bytes (the manifest) adds a Failed BackupVerificationFailed line' {
+        $dest = Join-Path $ws 'corrupt-head'
+        $b = New-DbBackup $db $dest
+        $bytes = [IO.File]::ReadAllBytes($b.Path)
+        $bytes[60] = $bytes[60] -bxor 0xFF
+        [IO.File]::WriteAllBytes($b.Path, $bytes)
+        $err = Get-ThrownError { $b | Restore-DbBackup -Target (Join-Path $ws 'corrupt-head.db') -Force -ErrorAction Stop }
+        $err.FullyQualifiedErrorId | Should -BeLike 'BackupVerificationFailed,*'
+        $lines = Read-AuditLines $dest
+        ($lines.operation -join ',') | Should -Be 'New,Restore'
+        $lines[1].result | Should -Be 'Failed'
+        $lines[1].errorId | Should -Be 'BackupVerificationFailed'
+        Test-Path -LiteralPath (Join-Path $ws 'corrupt-head.db') | Should -BeFalse
+    }
+
     It 'a refused restore of a corrupt backup adds a Failed line with the error' {
         $dest = Join-Path $ws 'corrupt'
         $b = New-DbBackup $db $dest

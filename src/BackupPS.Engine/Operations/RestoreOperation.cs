@@ -24,13 +24,18 @@ public static class RestoreOperation
         // Where to restore comes from the manifest inside the archive, never from the sidecar alone: an encrypted
         // backup's sidecar does not say where its database came from, and a plain one can be edited.
         Manifest manifest;
+        var headDamaged = false;
         try { manifest = ManifestPeek.Read(path, keys, record); }
         catch (BackupException ex) when (ex.ErrorId == "BackupCorrupt")
         {
-            // A damaged archive is a restore refused by verification, as when the damage lies past the manifest.
-            throw new BackupException("BackupVerificationFailed", BackupErrorKind.InvalidData, $"The backup '{path}' failed verification, nothing was restored: {ex.Message}", path, ex);
+            // A damaged archive is a restore refused by verification (audited as such), as when the damage lies past
+            // the manifest: a listed plain backup goes on to Run, whose full verification refuses it before any write.
+            if (record is not { Encrypted: false })
+                throw new BackupException("BackupVerificationFailed", BackupErrorKind.InvalidData, $"The backup '{path}' failed verification, nothing was restored: {ex.Message}", path, ex);
+            manifest = record.Manifest;
+            headDamaged = true;
         }
-        if (record is not null && SidecarAgreement.Differences(record, manifest) is { Count: > 0 } differences)
+        if (!headDamaged && record is not null && SidecarAgreement.Differences(record, manifest) is { Count: > 0 } differences)
             throw SidecarAgreement.Mismatch(path, differences);
         if (record is { Encrypted: false }) manifest = record.Manifest;   // agrees, and carries the entries' hashes
         string? databaseTarget = null;
