@@ -123,10 +123,16 @@ PostgreSQL only: the user name and password to log in with (a PSCredential, e.g.
 PostgreSQL only: the folder holding pg_dump and pg_restore (e.g. /usr/lib/postgresql/16/bin). Without it, pg_dump is found on PATH or in /usr/lib/postgresql/<version>/bin (the newest that is at least the server's major version). A pg_dump older than the server stops the backup with error PgDumpTooOld, naming both versions and what to install.
 '@
         ExcludeTable     = @'
-PostgreSQL only: pg_dump --exclude-table patterns (e.g. 'public.audit_*'): these tables are left out of the backup entirely. The manifest records the patterns; excluded tables have no row count.
+Tables left out of the backup entirely, as patterns: * matches any run of characters, ? one character (e.g. 'audit_*').
+PostgreSQL: pg_dump --exclude-table patterns (e.g. 'public.audit_*'); excluded tables have no row count.
+SQLite: the tables (an optional 'main.' prefix is allowed; names match case-insensitively, as in SQLite) are left out with their indexes and triggers. If a kept object depends on one (a view that uses it, a trigger of another table that names it, a foreign key of a kept table that references it), the backup is refused with error ExcludedTableInUse naming each; exclude those too, or use -ExcludeTableData. A virtual table's shadow tables go with it.
+The manifest records the patterns and the tables they matched, and the backup is Partial. A pattern that matches no table is warned about.
 '@
         ExcludeTableData = @'
-PostgreSQL only: pg_dump --exclude-table-data patterns: the tables' definitions are backed up but not their rows (e.g. caches or logs). The manifest records the patterns; such tables have no row count.
+Tables whose definitions are backed up but not their rows (e.g. sessions, caches, device-specific state), as patterns like -ExcludeTable's.
+PostgreSQL: pg_dump --exclude-table-data patterns; such tables have no row count.
+SQLite: the table keeps its schema and everything that refers to it (indexes, triggers, foreign keys) and has no rows; its ANALYZE statistics are dropped. The rows are removed from a private copy of the snapshot in the system temporary folder (never in the destination), with triggers and foreign-key actions off so no kept row changes, and the copy is VACUUMed, so no free page of the backed-up image keeps an excluded row. The VACUUM rebuilds the image: the tables keep their content, but sqlite_schema lists tables before indexes (as after any VACUUM). Its row count in the manifest is 0, so Test-DbBackup and Restore-DbBackup check it is empty.
+The manifest records the patterns and the tables they matched, and the backup is Partial. A pattern that matches no table is warned about.
 '@
         Jobs             = @'
 PostgreSQL only: the number of parallel pg_dump jobs. 1 (the default) runs pg_dump -Fc into one archive entry database/<db>.pgdump; N > 1 runs pg_dump -Fd -j N into a private 0700 temporary folder in the destination, and every file of the dump directory becomes an entry under database/<db>.pgdir/ (the manifest's postgres.dumpFormat is "directory"). Restore and Test-DbBackup handle both. pg_dump -j opens N + 1 connections to the server.
@@ -171,6 +177,15 @@ New-DbBackup -Database /var/lib/myapp/app.db -Destination /srv/backups/myapp -Pa
 '@
             Remarks = @'
 The backup is encrypted (Encrypted = True) for the passphrase and for the holder of the restore team's private key; either one can restore it. The certificate file holds only the public key. Test-DbBackup without a key still checks the file's SHA-256; with -PassphraseFile it verifies everything inside.
+'@
+        }
+        @{
+            Title   = 'Back up a SQLite database without its sessions and device state'
+            Code    = @'
+New-DbBackup -Database /var/lib/mesh/app.db -Destination /srv/backups/mesh -ExcludeTableData sessions, 'device_*'
+'@
+            Remarks = @'
+The backup holds every table's schema, but the sessions table and the tables whose names start with device_ are empty: sessions cannot be restored onto another machine. The DbBackup shows Partial = True and the tables in ExcludedTableData. Restoring it replaces the target database, so those tables come back empty.
 '@
         }
         @{

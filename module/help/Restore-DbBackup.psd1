@@ -14,6 +14,8 @@ Restore-DbBackup puts a backup's database back in place, by default at the path 
 
 Restore-DbBackup returns a DbRestoreResult that names the target, the number of files and bytes restored, the integrity check result, the verification and the SafetyBackup (a DbBackup you can restore to undo the restore).
 
+A partial backup (Partial = True: made with -ExcludeTable or -ExcludeTableData) restores as it was taken: the restore replaces the whole target database, so the tables whose data was excluded come back EMPTY and tables excluded entirely are GONE from the target, whatever rows they held before. The safety backup keeps the old content. Check the backup's ExcludedTables and ExcludedTableData before restoring over a live database.
+
 Restoring overwrites data, so Restore-DbBackup asks for confirmation (its ConfirmImpact is High) unless -Force or -Confirm:$false is given. If several backups of the same database are piped to it (for example all backups instead of -Latest), it restores the first one and stops with the error MultipleBackupsForOneTarget rather than overwriting the target again with older backups.
 '@
 

@@ -36,7 +36,7 @@ internal static class EncryptedBackups
 
     /// <summary>
     /// The sidecar's copy of an encrypted backup's manifest: only what listing, retention and the whole-file check need
-    /// (id, engine, name, type, time, tags, compression, format and tool version). Paths, host, user, description, SQLite
+    /// (id, engine, name, type, time, tags, compression, format and tool version, whether it is partial). Paths, host, user, description, SQLite
     /// details, table names, row counts and entries stay inside the encrypted archive.
     /// </summary>
     public static Manifest Redact(Manifest manifest) => new()
@@ -51,6 +51,7 @@ internal static class EncryptedBackups
         Tool = manifest.Tool,
         ToolVersion = manifest.ToolVersion,
         Compression = manifest.Compression,
+        Partial = manifest.Partial, // that a backup lacks data shows in listings; which tables stays inside
         // Import-DbBackup recognises a file it imported before by its SHA-256; the original's path stays inside.
         Imported = manifest.Imported is { } i ? new Import.ImportedInfo { OriginalFileName = "", OriginalSha256 = i.OriginalSha256, OriginalFormat = i.OriginalFormat, OriginalSizeBytes = i.OriginalSizeBytes, ImportedUtc = i.ImportedUtc } : null,
     };

@@ -30,6 +30,8 @@ public sealed class Manifest
     /// <summary>Absolute path of the database when it was backed up; the default restore target.</summary>
     public string? SourcePath { get; set; }
     public SqliteInfo? Sqlite { get; set; }
+    /// <summary>True when tables or their rows were left out on purpose (-ExcludeTable / -ExcludeTableData); absent otherwise. Kept in an encrypted backup's redacted sidecar.</summary>
+    public bool? Partial { get; set; }
     /// <summary>PostgreSQL backups (engine "PostgreSQL"): server, pg_dump, encoding, extensions; see PostgresManifest.cs.</summary>
     public PostgresInfo? Postgres { get; set; }
     public List<TableRowCount> Tables { get; set; } = [];
@@ -54,6 +56,12 @@ public sealed class SqliteInfo
     public long ApplicationId { get; set; }
     /// <summary>PRAGMA quick_check of the backed-up image at backup time: "ok", or its first messages; null in backups made before it was recorded.</summary>
     public List<string>? QuickCheck { get; set; }
+    /// <summary>The -ExcludeTable / -ExcludeTableData patterns given (absent when none).</summary>
+    public List<string>? ExcludeTable { get; set; }
+    public List<string>? ExcludeTableData { get; set; }
+    /// <summary>The tables those patterns matched: left out of the image with their indexes and triggers / kept with no rows.</summary>
+    public List<string>? ExcludedTables { get; set; }
+    public List<string>? ExcludedTableData { get; set; }
 }
 
 public sealed class TableRowCount

@@ -50,12 +50,14 @@ public sealed record ImportDetection(string Path, ImportFormat Format, string Wr
     public string FormatName => (Format switch { ImportFormat.Sqlite => "sqlite", ImportFormat.PgDumpCustom => "pg_dump-custom", _ => "pg_dump-plain" })
         + (Wrapping == "none" ? "" : "+" + Wrapping);
 
+    public bool IsGpg => Wrapping == "gpg";
+
     public string Description => (Format switch
     {
         ImportFormat.Sqlite => "SQLite database",
         ImportFormat.PgDumpCustom => "pg_dump custom-format dump",
         _ => "pg_dump plain SQL dump",
-    }) + (Wrapping == "none" ? "" : $" ({Wrapping}-compressed)");
+    }) + (Wrapping switch { "none" => "", "gpg" => " (GPG-encrypted)", _ => $" ({Wrapping}-compressed)" });
 }
 
 /// <summary>
@@ -68,7 +70,7 @@ public sealed record ImportDetection(string Path, ImportFormat Format, string Wr
 /// </summary>
 public static partial class ImportOperation
 {
-    public const string Accepted = "a SQLite database file, a pg_dump custom-format dump (pg_dump -Fc) or a pg_dump plain SQL dump, each as is or compressed with gzip or zstd";
+    public const string Accepted = "a SQLite database file, a pg_dump custom-format dump (pg_dump -Fc) or a pg_dump plain SQL dump, each as is or compressed with gzip or zstd; a GPG-encrypted SQLite copy (gpg --symmetric, with its .meta file)";
 
     /// <summary>What -WhatIf says about importing <paramref name="request"/>: recognising the file reads only its first bytes; nothing is checked or written.</summary>
     public static string Preview(ImportRequest request)
@@ -89,6 +91,8 @@ public static partial class ImportOperation
         using (var file = OpenOriginal(path))
         {
             head = ReadHead(file, 4096);
+            // What a GPG file holds is known only once it is decrypted: a SQLite copy is expected (and checked then).
+            if (GpgFiles.LooksEncrypted(head)) return new ImportDetection(path, ImportFormat.Sqlite, "gpg");
             var codec = Codec.Detect(head);
             if (codec is CompressionKind.Zstd or CompressionKind.Gzip)
             {
@@ -159,7 +163,10 @@ public static partial class ImportOperation
             throw new BackupException("ImportUnrecognizedFormat", BackupErrorKind.InvalidData,
                 $"'{path}' is a {detection.Description}, not a {engine} backup (-Engine {engine}). Leave -Engine out to import it as what it is.", path);
         var original = new FileInfo(path);
-        var created = Truncate(request.Created ?? new DateTimeOffset(original.LastWriteTimeUtc, TimeSpan.Zero));
+        var metadata = detection.IsGpg ? GpgBackupMetadata.Beside(path) : null;
+        if (detection.IsGpg && metadata is null)
+            context.Warning($"'{path}' has no metadata file beside it ({System.IO.Path.ChangeExtension(path, ".meta")}): no recorded SHA-256 to check, and Created is the file's modification time.");
+        var created = Truncate(request.Created ?? metadata?.Timestamp ?? new DateTimeOffset(original.LastWriteTimeUtc, TimeSpan.Zero));
         var databaseName = BackupNaming.SafeName(string.IsNullOrWhiteSpace(request.DatabaseName) ? DatabaseNameFor(original.Name) : request.DatabaseName);
 
         destination.Prepare(context);
@@ -189,6 +196,8 @@ public static partial class ImportOperation
             Tool = "BackupPS",
             ToolVersion = BackupOperation.ToolVersion,
             Compression = request.Compression.ToString().ToLowerInvariant(),
+            // The GPG script's metadata says where the database lived: the default restore target, as for New-DbBackup.
+            SourcePath = metadata?.DatabasePath,
             Imported = new ImportedInfo
             {
                 OriginalPath = path,
@@ -197,6 +206,7 @@ public static partial class ImportOperation
                 OriginalFormat = detection.FormatName,
                 OriginalSizeBytes = original.Length,
                 ImportedUtc = Truncate(DateTimeOffset.UtcNow),
+                MetadataFile = metadata?.Path,
             },
         };
         var fileName = BackupNaming.FileName(databaseName, created, manifest.Id, request.Compression);
@@ -207,7 +217,8 @@ public static partial class ImportOperation
         {
             var staged = scratch.File("original");
             context.Report(new OperationProgress("Importing " + original.Name, "Decompressing", 0, original.Length));
-            Stage(detection, staged, originalSha256, context);
+            if (detection.IsGpg) StageGpg(detection, staged, originalSha256, metadata, manifest.Imported, request.Encryption, context);
+            else Stage(detection, staged, originalSha256, context);
             var entryName = Manifest.DatabaseFolder + EntryFileName(detection, original.Name, databaseName);
             context.Verbose($"Checking the {detection.Description}.");
             context.Report(new OperationProgress("Importing " + original.Name, "Checking", 0, -1));
@@ -250,7 +261,7 @@ public static partial class ImportOperation
     public static string DatabaseNameFor(string fileName)
     {
         var name = fileName;
-        foreach (var ext in new[] { ".gz", ".gzip", ".zst", ".zstd" })
+        foreach (var ext in new[] { ".gz", ".gzip", ".zst", ".zstd", ".gpg", ".pgp", ".asc" })
             if (name.EndsWith(ext, StringComparison.OrdinalIgnoreCase)) { name = name[..^ext.Length]; break; }
         foreach (var ext in new[] { ".sqlite3", ".sqlite", ".db3", ".db", ".sql", ".pgdump", ".dump", ".backup", ".bak", ".custom" })
             if (name.EndsWith(ext, StringComparison.OrdinalIgnoreCase)) { name = name[..^ext.Length]; break; }
@@ -267,7 +278,7 @@ public static partial class ImportOperation
         if (detection.Format == ImportFormat.PgDumpCustom) return databaseName + PostgresBackupOperation.DumpExtension;
         if (detection.Format == ImportFormat.PgDumpPlain) return databaseName + PlainDumpExtension;
         var name = originalName;
-        foreach (var ext in new[] { ".gz", ".gzip", ".zst", ".zstd" })
+        foreach (var ext in new[] { ".gz", ".gzip", ".zst", ".zstd", ".gpg", ".pgp", ".asc" })
             if (name.EndsWith(ext, StringComparison.OrdinalIgnoreCase)) { name = name[..^ext.Length]; break; }
         name = BackupNaming.SafeName(name);
         return System.IO.Path.HasExtension(name) ? name : name + ".db";
@@ -398,6 +409,34 @@ public static partial class ImportOperation
                 throw new BackupException("ImportSourceChanged", BackupErrorKind.InvalidData,
                     $"'{path}' changed while it was being imported; nothing was imported. Import it when nothing writes to it.", path);
         }
+    }
+
+    /// <summary>
+    /// Decrypts a GPG original into <paramref name="staged"/>, then checks what the metadata beside it records: its
+    /// checksum_sha256 must be that of the encrypted file or of the decrypted database (scripts differ), its size likewise.
+    /// </summary>
+    private static void StageGpg(ImportDetection detection, string staged, string originalSha256, GpgBackupMetadata? metadata, ImportedInfo imported, KeyRing? keys, OperationContext context)
+    {
+        var path = detection.Path;
+        GpgFiles.Decrypt(path, staged, keys, context);
+        if (!SqliteDatabase.HasHeader(staged))
+        {
+            byte[] head;
+            using (var f = File.OpenRead(staged)) head = ReadHead(f, 4096);
+            throw CheckFailed(path, $"it decrypts to {Describe(head, "none")[6..]}, not a SQLite database; Import-DbBackup adopts GPG-encrypted SQLite copies");
+        }
+        if (metadata?.ChecksumSha256 is { } recorded)
+        {
+            var decrypted = GpgBackupMetadata.Sha256Of(staged);
+            imported.MetadataChecksumOf = recorded == originalSha256 ? "encrypted file" : recorded == decrypted ? "decrypted database"
+                : throw CheckFailed(path, $"the SHA-256 its metadata '{metadata.Path}' records ({recorded}) matches neither the encrypted file ({originalSha256}, {new FileInfo(path).Length} bytes) nor the database it decrypts to ({decrypted}, {new FileInfo(staged).Length} bytes): one of them is damaged or they do not belong together");
+            context.Verbose($"The metadata's SHA-256 matches the {imported.MetadataChecksumOf}.");
+        }
+        if (metadata?.SizeBytes is { } size && size != new FileInfo(path).Length && size != new FileInfo(staged).Length)
+            context.Warning($"The metadata '{metadata.Path}' records size_bytes {size}, but the encrypted file has {new FileInfo(path).Length} bytes and the database {new FileInfo(staged).Length}.");
+        if (Sha256Of(path, context) != originalSha256)
+            throw new BackupException("ImportSourceChanged", BackupErrorKind.InvalidData,
+                $"'{path}' changed while it was being imported; nothing was imported. Import it when nothing writes to it.", path);
     }
 
     private static (long Size, string Sha256) WriteArchive(Stream target, Manifest manifest, string staged, ImportRequest request, OperationContext context)

@@ -15,4 +15,8 @@ public sealed class ImportedInfo
     public string OriginalFormat { get; set; } = "";
     public long OriginalSizeBytes { get; set; }
     public DateTimeOffset ImportedUtc { get; set; }
+    /// <summary>A GPG-encrypted original: the metadata file read beside it (optional; absent when there was none).</summary>
+    public string? MetadataFile { get; set; }
+    /// <summary>Which bytes the metadata's checksum_sha256 matched: "encrypted file" or "decrypted database" (absent: no checksum).</summary>
+    public string? MetadataChecksumOf { get; set; }
 }

@@ -49,8 +49,10 @@ public static class BackupOperation
         // The destination of an encrypted backup never holds plaintext, not even for a moment or after a kill: the
         // snapshot copy some databases need goes into a private folder in the system temporary folder instead (where
         // Test-DbBackup decompresses too), not beside the backup. A remote destination has no folder for it either.
+        // Excluded rows follow the same rule: the copy they are deleted from holds them, so it never lies in the destination.
+        var exclusion = new SqliteExclusion(request.ExcludeTable, request.ExcludeTableData);
         var snapshotName = "." + fileName + ".snapshot" + BackupNaming.PartialSuffix;
-        using var snapshotScratch = (request.Encryption is not null || destination.LocalFolder is null) && databasePath is not null ? new ScratchFolder(Path.GetTempPath(), "snapshot") : null;
+        using var snapshotScratch = (request.Encryption is not null || destination.LocalFolder is null || !exclusion.IsEmpty) && databasePath is not null ? new ScratchFolder(Path.GetTempPath(), "snapshot") : null;
         var snapshotPath = snapshotScratch?.File(snapshotName) ?? Path.Combine(destination.LocalFolder!, snapshotName);
         var clock = Stopwatch.StartNew();
         SqliteSnapshot? snapshot = null;
@@ -61,8 +63,9 @@ public static class BackupOperation
             {
                 context.Verbose($"Taking a consistent snapshot of '{databasePath}'.");
                 context.Report(new OperationProgress("Backing up " + databaseName, "Taking a consistent snapshot", 0, -1));
-                snapshot = SqliteSnapshot.Take(databasePath, snapshotPath, request.LockTimeout, context);
+                snapshot = SqliteSnapshot.Take(databasePath, snapshotPath, request.LockTimeout, context, exclusion);
                 manifest.Sqlite = snapshot.Info;
+                RecordExclusion(manifest, exclusion);
                 CheckSnapshot(snapshot, databasePath, request, context);
                 manifest.Tables = snapshot.Tables;
                 manifest.Entries.Add(new ManifestEntry
@@ -100,6 +103,18 @@ public static class BackupOperation
             writer?.Dispose();
             snapshot?.Dispose();
         }
+    }
+
+    /// <summary>What -ExcludeTable / -ExcludeTableData asked for and what they matched; a backup missing any rows is partial.</summary>
+    private static void RecordExclusion(Manifest manifest, SqliteExclusion exclusion)
+    {
+        if (exclusion.IsEmpty) return;
+        var info = manifest.Sqlite!;
+        info.ExcludeTable = exclusion.TablePatterns.Count > 0 ? [.. exclusion.TablePatterns] : null;
+        info.ExcludeTableData = exclusion.DataPatterns.Count > 0 ? [.. exclusion.DataPatterns] : null;
+        info.ExcludedTables = [.. exclusion.Tables];
+        info.ExcludedTableData = [.. exclusion.DataTables];
+        if (exclusion.Tables.Count + exclusion.DataTables.Count > 0) manifest.Partial = true;
     }
 
     /// <summary>
@@ -185,6 +200,9 @@ public static class BackupOperation
             BackupType.Files when request.DatabasePath is not null => "A Files backup takes no -Database; use -Type Full to back up both.",
             _ => null,
         };
+        if (problem is null && request.DatabasePath is null && request.ExcludeTable.Count + request.ExcludeTableData.Count > 0)
+            throw new BackupException("ExcludeTableWithoutDatabase", BackupErrorKind.InvalidArgument,
+                "-ExcludeTable and -ExcludeTableData name tables of the -Database being backed up; this backup has no database. Add -Database, or leave them out.", type);
         if (problem is not null) throw new BackupException("InvalidBackupType", BackupErrorKind.InvalidArgument, problem, type);
         return type;
     }

@@ -25,6 +25,10 @@ public sealed class BackupRequest
     public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(30);
     /// <summary>Back up a database whose quick_check fails (recorded in the manifest, with a warning) instead of refusing it.</summary>
     public bool AllowDamaged { get; init; }
+    /// <summary>Tables (pg_dump-style patterns) left out of the SQLite snapshot entirely, with their indexes and triggers.</summary>
+    public IReadOnlyList<string> ExcludeTable { get; init; } = [];
+    /// <summary>Tables (patterns) whose schema is kept but none of whose rows are backed up.</summary>
+    public IReadOnlyList<string> ExcludeTableData { get; init; } = [];
     /// <summary>Encrypt for these recipients (passphrase and/or certificates' public keys); null: not encrypted.</summary>
     public Encryption.KeyRing? Encryption { get; init; }
 }

@@ -180,7 +180,7 @@ public static class VerifyOperation
             else result.Fail("IntegrityCheck", $"PRAGMA {check}: {string.Join("; ", messages.Take(10))}");
             var mismatches = RowCounts.Compare(result.Manifest!.Tables, SqliteDatabase.CountRows(connection, context.Cancellation));
             if (mismatches.Count > 0) result.Fail("RowCounts", string.Join("; ", mismatches));
-            else result.Pass("RowCounts", $"{result.Manifest.Tables.Count} tables, {result.Manifest.Tables.Sum(t => t.Rows)} rows, as in the manifest.");
+            else result.Pass("RowCounts", $"{result.Manifest.Tables.Count} tables, {result.Manifest.Tables.Sum(t => t.Rows)} rows, as in the manifest{ExcludedNote(result.Manifest.Sqlite)}.");
         }
         catch (SqliteException ex)
         {
@@ -190,6 +190,18 @@ public static class VerifyOperation
         {
             SqliteConnection.ClearAllPools();
         }
+    }
+
+    /// <summary>
+    /// A partial backup's counts are those of its image (excluded data: 0 rows, excluded tables: none), so they match
+    /// exactly; the message says so, and a restore brings those tables back that way.
+    /// </summary>
+    internal static string ExcludedNote(SqliteInfo? sqlite)
+    {
+        var parts = new List<string>();
+        if (sqlite?.ExcludedTableData is { Count: > 0 } data) parts.Add($"data of {data.Count} tables excluded ({string.Join(", ", data)}: empty)");
+        if (sqlite?.ExcludedTables is { Count: > 0 } tables) parts.Add($"{tables.Count} tables excluded ({string.Join(", ", tables)}: not in the backup)");
+        return parts.Count == 0 ? "" : "; partial backup: " + string.Join("; ", parts);
     }
 
     private static Manifest WithHashes(Manifest manifest, Dictionary<string, string> hashes)

@@ -16,6 +16,8 @@ namespace BackupPS.Engine.Sources;
 /// <item><b>Fallback — SQLite's online backup API</b> in one step into a private temporary file, e.g. when a busy
 /// writer keeps WAL frames un-checkpointed. Writers are not blocked in WAL mode.</item>
 /// </list>
+/// With -ExcludeTable / -ExcludeTableData (<see cref="SqliteExclusion"/>) it is always the backup API copy, in the
+/// scratch place the caller chose, with the excluded rows then taken out of the copy and the copy VACUUMed.
 /// POSIX record locks belong to the process, and closing any descriptor of a file drops all of them: the database
 /// and -shm are opened once by this class and closed only after SQLite's connection, or SQLite's SHARED and WAL
 /// read-mark locks would silently vanish mid-transaction.
@@ -46,10 +48,12 @@ public sealed class SqliteSnapshot : IDisposable
         return new Compression.NonClosingStream(_frozen.Database);
     }
 
-    public static SqliteSnapshot Take(string sourcePath, string temporaryPath, TimeSpan lockTimeout, OperationContext context)
+    /// <param name="exclusion">Tables to leave out or keep empty; null or empty for the whole database.</param>
+    public static SqliteSnapshot Take(string sourcePath, string temporaryPath, TimeSpan lockTimeout, OperationContext context, SqliteExclusion? exclusion = null)
     {
         try
         {
+            if (exclusion is { IsEmpty: false }) return ViaBackupApi(sourcePath, temporaryPath, lockTimeout, context, exclusion);
             for (var attempt = 1; attempt <= Attempts; attempt++)
             {
                 var frozen = TryFrozenFile(sourcePath, temporaryPath, lockTimeout, context);
@@ -133,7 +137,7 @@ public sealed class SqliteSnapshot : IDisposable
         }
     }
 
-    private static SqliteSnapshot ViaBackupApi(string sourcePath, string temporaryPath, TimeSpan lockTimeout, OperationContext context)
+    private static SqliteSnapshot ViaBackupApi(string sourcePath, string temporaryPath, TimeSpan lockTimeout, OperationContext context, SqliteExclusion? exclusion = null)
     {
         try
         {
@@ -147,9 +151,17 @@ public sealed class SqliteSnapshot : IDisposable
                 // The read transaction first, so waiting for a lock honours the busy timeout (backup_step alone does not wait).
                 using var transaction = source.BeginTransaction(deferred: true);
                 SqliteDatabase.Scalar<long>(source, "SELECT count(*) FROM sqlite_schema");
+                // Matched and checked in the same read transaction as the copy: the tables excluded are those copied.
+                exclusion?.Resolve(source, sourcePath, context);
                 context.Verbose($"Copying '{sourcePath}' with the SQLite online backup API into '{temporaryPath}'.");
                 source.BackupDatabase(destination);
                 transaction.Commit();
+            }
+            if (exclusion is not null)
+            {
+                // Closed before the image is read: in WAL mode, closing the last connection checkpoints the VACUUM into the file.
+                using var copy = SqliteDatabase.Open(temporaryPath, SqliteOpenMode.ReadWrite, lockTimeout);
+                exclusion.Apply(copy, context);
             }
             using var image = SqliteDatabase.Open(temporaryPath, SqliteOpenMode.ReadWrite, lockTimeout);
             var info = SqliteDatabase.ReadInfo(image);

@@ -92,6 +92,8 @@ public sealed class NewDbBackupCommand : ArchiveWritingCmdlet
             LockTimeout = TimeSpan.FromSeconds(LockTimeoutSec),
             Encryption = Keys,
             AllowDamaged = AllowDamaged,
+            ExcludeTable = ExcludeTable,
+            ExcludeTableData = ExcludeTableData,
         };
         var what = string.Join(", ", new[] { request.DatabasePath }.Concat(request.IncludePaths).Where(p => p is not null));
         if (!ShouldProcess($"{what} -> {request.Destination}", "Back up")) return;

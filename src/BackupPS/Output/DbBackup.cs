@@ -29,6 +29,12 @@ public sealed class DbBackup
     public string User { get; init; } = "";
     public int FileCount { get; init; }
     public IReadOnlyDictionary<string, long> TableRowCounts { get; init; } = new Dictionary<string, long>();
+    /// <summary>Tables or rows were left out on purpose (-ExcludeTable / -ExcludeTableData): restoring it brings those back empty or not at all.</summary>
+    public bool Partial { get; init; }
+    /// <summary>SQLite: the tables left out entirely; PostgreSQL: the -ExcludeTable patterns. Empty for an encrypted backup listed without its key.</summary>
+    public string[] ExcludedTables { get; init; } = [];
+    /// <summary>SQLite: the tables backed up without their rows; PostgreSQL: the -ExcludeTableData patterns.</summary>
+    public string[] ExcludedTableData { get; init; } = [];
 
     /// <summary>The backup file's path, so a DbBackup passed where a path is expected still means this backup.</summary>
     public override string ToString() => Path;
@@ -62,5 +68,8 @@ public sealed class DbBackup
         User = record.Manifest.User,
         FileCount = record.Manifest.Entries.Count(e => e.Kind == BackupPS.Engine.Format.EntryKind.File),
         TableRowCounts = record.Manifest.Tables.ToDictionary(t => t.Name, t => t.Rows),
+        Partial = record.Manifest.Partial == true || record.Manifest.Postgres is { ExcludeTable.Count: > 0 } or { ExcludeTableData.Count: > 0 },
+        ExcludedTables = [.. record.Manifest.Sqlite?.ExcludedTables ?? record.Manifest.Postgres?.ExcludeTable ?? []],
+        ExcludedTableData = [.. record.Manifest.Sqlite?.ExcludedTableData ?? record.Manifest.Postgres?.ExcludeTableData ?? []],
     };
 }
