@@ -61,6 +61,14 @@ public sealed class DbBackup
         Host = record.Manifest.Host,
         User = record.Manifest.User,
         FileCount = record.Manifest.Entries.Count(e => e.Kind == BackupPS.Engine.Format.EntryKind.File),
-        TableRowCounts = record.Manifest.Tables.ToDictionary(t => t.Name, t => t.Rows),
+        TableRowCounts = TableRowCountsOf(record.Manifest.Tables),
     };
+
+    // Keyed by DisplayName ("a.b"."c" and "a"."b.c" apart); an older manifest may name two tables alike: the first is kept.
+    private static Dictionary<string, long> TableRowCountsOf(IEnumerable<BackupPS.Engine.Format.TableRowCount> tables)
+    {
+        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var t in tables) counts.TryAdd(t.DisplayName, t.Rows);
+        return counts;
+    }
 }
