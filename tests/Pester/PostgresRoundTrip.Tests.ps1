@@ -119,3 +119,118 @@ INSERT INTO address (address, district, city_id, phone) VALUES ('Ring 1', 'Inner
         ($fp | Where-Object { $_ -like 'table *' }).Count | Should -BeGreaterOrEqual 20
     }
 }
+
+Describe 'PostgreSQL random identifiers (property)' -Skip:$noPg {
+    BeforeAll {
+        # Identifiers of random characters from a wide Unicode range, with quotes, dots, spaces and newlines made likely; at most 63 bytes of UTF-8.
+        $script:special = @('"', '.', ' ', "`n", "`r", "`t", "'", '\', '$', ';', '-', '*')
+        $script:ranges = @(@(0x21, 0x7E), @(0xA0, 0x17F), @(0x370, 0x52F), @(0x591, 0x6FF), @(0x300, 0x36F), @(0x4E00, 0x9FFF), @(0xAC00, 0xD7A3), @(0x1F300, 0x1F64F), @(0x10000, 0x1FFFF))
+        function script:New-RandomIdentifier([System.Random] $Random) {
+            $maxBytes = $Random.Next(1, 64)
+            $sb = [System.Text.StringBuilder]::new()
+            while ($true) {
+                if ($Random.Next(4) -eq 0) { $c = $special[$Random.Next($special.Count)] }
+                else { $r = $ranges[$Random.Next($ranges.Count)]; $c = [char]::ConvertFromUtf32($Random.Next($r[0], $r[1] + 1)) }
+                if ([System.Text.Encoding]::UTF8.GetByteCount($sb.ToString() + $c) -gt $maxBytes) { break }
+                [void]$sb.Append($c)
+            }
+            if ($sb.Length -eq 0) { 'x' } else { $sb.ToString() }
+        }
+        function script:Quote-Identifier([string] $Name) { '"' + $Name.Replace('"', '""') + '"' }
+    }
+
+    It 'backs up and restores schemas, tables and columns with random names: per-table hashes equal (seed printed on failure)' {
+        $seed = if ($env:BACKUPPS_PROPERTY_SEED) { [int]$env:BACKUPPS_PROPERTY_SEED } else { 20261207 }
+        $random = [System.Random]::new($seed)
+        $because = "random identifiers from seed $seed (rerun with BACKUPPS_PROPERTY_SEED=$seed)"
+        Invoke-TestPsql $pg postgres 'CREATE DATABASE random_names OWNER app' | Out-Null
+        $sql = [System.Text.StringBuilder]::new()
+        $schemas = [System.Collections.Generic.HashSet[string]]::new([System.StringComparer]::Ordinal)
+        $tableCount = 0
+        while ($schemas.Count -lt 5) {
+            $schema = New-RandomIdentifier $random
+            if ($schema -like 'pg_*' -or -not $schemas.Add($schema)) { continue }
+            [void]$sql.AppendLine("CREATE SCHEMA $(Quote-Identifier $schema);")
+            $tables = [System.Collections.Generic.HashSet[string]]::new([System.StringComparer]::Ordinal)
+            while ($tables.Count -lt 3) {
+                $table = New-RandomIdentifier $random
+                if (-not $tables.Add($table)) { continue }
+                $columns = @((New-RandomIdentifier $random), (New-RandomIdentifier $random)) | Select-Object -Unique
+                $qualified = "$(Quote-Identifier $schema).$(Quote-Identifier $table)"
+                [void]$sql.AppendLine("CREATE TABLE $qualified ($(($columns | ForEach-Object { (Quote-Identifier $_) + ' text' }) -join ', '));")
+                $rows = 1 + $random.Next(6)
+                foreach ($i in 1..$rows) {
+                    $values = $columns | ForEach-Object { "'" + (New-RandomIdentifier $random).Replace("'", "''") + "'" }
+                    [void]$sql.AppendLine("INSERT INTO $qualified VALUES ($($values -join ', '));")
+                }
+                $tableCount++
+            }
+        }
+        Invoke-TestPsqlScript $pg random_names $sql.ToString() -User app | Out-Null
+        $b = New-DbBackup -Database $pg.AppUrl('random_names') -Destination $dest
+        $side = Get-Content -Raw ($b.Path + '.json') | ConvertFrom-Json
+        @($side.manifest.tables).Count | Should -Be $tableCount -Because $because
+        $rt = $b | Test-DbBackup -RestoreTest -Server $pg.AppUrl('postgres')
+        $rt.Passed | Should -BeTrue -Because "$because; $($rt.Checks | Out-String)"
+        $b | Restore-DbBackup -Target $pg.AppUrl('random_names_restored') -Confirm:$false | Out-Null
+        $source = Get-TestDatabaseFingerprint $pg random_names
+        ($source | Where-Object { $_ -like 'table *' }).Count | Should -Be $tableCount -Because $because
+        (Get-TestDatabaseFingerprint $pg random_names_restored) -join "`n" | Should -Be ($source -join "`n") -Because $because
+    }
+}
+
+Describe 'PostgreSQL exclusions of inheritance children and partitions' -Skip:$noPg {
+    BeforeAll {
+        Invoke-TestPsql $pg postgres 'CREATE DATABASE excluded OWNER app' | Out-Null
+        Invoke-TestPsql $pg excluded @'
+CREATE TABLE parent (id int, v text);
+CREATE TABLE child_a () INHERITS (parent);
+CREATE TABLE child_b (extra int) INHERITS (parent);
+INSERT INTO parent SELECT g, 'p' FROM generate_series(1, 3) g;
+INSERT INTO child_a SELECT g, 'a' FROM generate_series(1, 5) g;
+INSERT INTO child_b SELECT g, 'b', g FROM generate_series(1, 11) g;
+CREATE TABLE measure (at date NOT NULL, v int) PARTITION BY RANGE (at);
+CREATE TABLE measure_2025 PARTITION OF measure FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+CREATE TABLE measure_2026 PARTITION OF measure FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+INSERT INTO measure VALUES ('2025-05-01', 1), ('2026-05-01', 2), ('2026-06-01', 3);
+'@ -User app | Out-Null
+        $script:excludedSource = Get-TestDatabaseFingerprint $pg excluded
+        $utf8 = [System.Text.Encoding]::UTF8
+        function script:TableLine([string] $Name) { 'table ' + [System.Convert]::ToHexString($utf8.GetBytes('public')).ToLowerInvariant() + '.' + [System.Convert]::ToHexString($utf8.GetBytes($Name)).ToLowerInvariant() + '|' }
+    }
+
+    It '<option> <table>: the backup passes Test-DbBackup and -RestoreTest and restores every other table unchanged' -ForEach @(
+        @{ option = 'ExcludeTable'; table = 'child_b' }
+        @{ option = 'ExcludeTableData'; table = 'child_b' }
+        @{ option = 'ExcludeTable'; table = 'measure_2026' }
+        @{ option = 'ExcludeTableData'; table = 'measure_2026' }
+        @{ option = 'ExcludeTableData'; table = 'parent' }
+    ) {
+        $params = @{ Database = $pg.AppUrl('excluded'); Destination = $dest; $option = "public.$table" }
+        $b = New-DbBackup @params
+        $side = Get-Content -Raw ($b.Path + '.json') | ConvertFrom-Json
+        $side.manifest.tables.table | Should -Not -Contain $table
+        $plain = $b | Test-DbBackup
+        $plain.Passed | Should -BeTrue -Because ($plain.Checks | Out-String)
+        $rt = $b | Test-DbBackup -RestoreTest -Server $pg.AppUrl('postgres')
+        $rt.Passed | Should -BeTrue -Because ($rt.Checks | Out-String)
+        $restored = "excluded_$($option)_$table".ToLowerInvariant()
+        $b | Restore-DbBackup -Target $pg.AppUrl($restored) -Confirm:$false | Out-Null
+        $line = TableLine $table
+        $after = Get-TestDatabaseFingerprint $pg $restored
+        ($after | Where-Object { -not $_.StartsWith($line) }) -join "`n" | Should -Be (($excludedSource | Where-Object { -not $_.StartsWith($line) }) -join "`n")
+        if ($option -eq 'ExcludeTableData') { $after | Where-Object { $_.StartsWith($line) } | Should -Be ($line + '0|' + (Invoke-TestPsql $pg postgres "SELECT md5('')")) }
+        else { $after | Where-Object { $_.StartsWith($line) } | Should -BeNullOrEmpty }
+    }
+
+    It '-ExcludeTable of a parent whose children stay (<table>) is refused with ExcludedTableHasChildren, since pg_restore could not create them; no backup is written' -ForEach @(
+        @{ table = 'parent' }
+        @{ table = 'measure' }
+    ) {
+        $err = Get-ThrownError { New-DbBackup -Database $pg.AppUrl('excluded') -Destination $dest -ExcludeTable "public.$table" -Name "excluded_parent_$table" -ErrorAction Stop }
+        $err.FullyQualifiedErrorId | Should -BeLike 'ExcludedTableHasChildren*'
+        $err.Exception.Message | Should -BeLike "*$table*"
+        @(Get-DbBackup $dest -DatabaseName "excluded_parent_$table").Count | Should -Be 0
+        @(Get-ChildItem -Force $dest -Filter "*excluded_parent*").Count | Should -Be 0
+    }
+}
