@@ -110,6 +110,8 @@ The compression level. For Zstd, 1 (fastest) to 19 (smallest); the default 3 is 
         LockTimeoutSec          = @{
             Description  = @'
 How many seconds to wait when another process holds a lock on the database that prevents a consistent snapshot (typically a long write transaction in rollback-journal mode, where the snapshot needs the shared lock). When the time is up, the backup fails with the error DatabaseLocked and nothing is written. 0 means do not wait.
+
+PostgreSQL: how long the counting transaction (lock_timeout) and pg_dump (--lock-wait-timeout) wait for a table another session holds locked (e.g. ACCESS EXCLUSIVE by ALTER TABLE or LOCK TABLE). When the time is up, the backup fails with DatabaseLocked and nothing is written; retry when that session is done, or raise -LockTimeoutSec.
 '@
             DefaultValue = '30'
         }
@@ -123,7 +125,7 @@ PostgreSQL only: the user name and password to log in with (a PSCredential, e.g.
 PostgreSQL only: the folder holding pg_dump and pg_restore (e.g. /usr/lib/postgresql/16/bin). Without it, pg_dump is found on PATH or in /usr/lib/postgresql/<version>/bin (the newest that is at least the server's major version). A pg_dump older than the server stops the backup with error PgDumpTooOld, naming both versions and what to install.
 '@
         ExcludeTable     = @'
-PostgreSQL only: pg_dump --exclude-table patterns (e.g. 'public.audit_*'): these tables are left out of the backup entirely. The manifest records the patterns; excluded tables have no row count.
+PostgreSQL only: pg_dump --exclude-table patterns (e.g. 'public.audit_*'): these tables are left out of the backup entirely. The manifest records the patterns; excluded tables have no row count. An inheritance child or a partition can be excluded; excluding a parent (or partitioned table) whose children stay in the backup is refused with ExcludedTableHasChildren, since pg_restore could not create the children: exclude them too, or use -ExcludeTableData.
 '@
         ExcludeTableData = @'
 PostgreSQL only: pg_dump --exclude-table-data patterns: the tables' definitions are backed up but not their rows (e.g. caches or logs). The manifest records the patterns; such tables have no row count.

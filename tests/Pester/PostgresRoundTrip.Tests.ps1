@@ -87,6 +87,7 @@ WHERE c.relkind IN ('r','m') AND (c.relkind <> 'm' OR c.relispopulated) AND n.ns
         $before = @(Get-DbBackup $dest -DatabaseName kitchen).Count
         $err = Get-ThrownError { New-DbBackup -Database $pg.AppUrl('kitchen') -Destination $dest -ErrorAction Stop }
         $err.FullyQualifiedErrorId | Should -BeLike 'PostgresRowSecurityBlocked*'
+        $err.Exception.Message | Should -BeLike '*FORCE ROW LEVEL SECURITY*'
         @(Get-DbBackup $dest -DatabaseName kitchen).Count | Should -Be $before
     }
 }

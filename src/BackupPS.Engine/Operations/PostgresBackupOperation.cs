@@ -158,6 +158,7 @@ public static class PostgresBackupOperation
         info.ExcludeTableData = [.. request.ExcludeTableData];
         var tables = PostgresServer.Tables(pg, tx);
         var largeObjects = (PostgresLargeObjectsInfo?)null;
+        var inheritance = PostgresExclusions.Inheritance(pg, tx);
         context.Verbose($"Server {info.ServerVersion}, {info.DatabaseSizeBytes} bytes, snapshot {snapshot}; dumping with {pgDump} ({dumpVersion}).");
 
         var directory = request.Jobs > 1;
@@ -189,6 +190,7 @@ public static class PostgresBackupOperation
         // Only tables whose data is in the dump keep a count (-ExcludeTable / -ExcludeTableData, unlogged-data rules).
         // Matched by OID: the TOC prints names unquoted, so a name with spaces or newlines would be lost.
         var toc = PostgresVerify.Toc(dumpPath, request.PgBinPath, context);
+        PostgresExclusions.EnsureRestorable(toc, inheritance, conn.Display());
         manifest.Tables = counts.Where(toc.HasData).ToList();
         // Large objects are verified after a restore when the dump holds them (or there are none to hold).
         if (toc.HasLargeObjects || largeObjects!.Count == 0) info.LargeObjects = largeObjects;

@@ -4,7 +4,8 @@ namespace BackupPS.Engine.Operations;
 
 /// <summary>
 /// What a custom or directory dump's table of contents (pg_restore --list) holds data for. A TABLE DATA or MATERIALIZED
-/// VIEW DATA line carries the table's OID ("id; 0 oid TABLE DATA schema name owner"): matched by OID, because the names
+/// VIEW DATA line carries the table's OID ("id; 0 oid TABLE DATA schema name owner"; a TABLE line "id; 1259 oid TABLE …",
+/// 1259 being pg_class): matched by OID, because the names
 /// are printed unquoted (newlines as spaces), so "my schema"."t" and "my"."schema t" look alike.
 /// </summary>
 internal sealed partial class PostgresDumpToc
@@ -13,11 +14,16 @@ internal sealed partial class PostgresDumpToc
     public HashSet<uint> DataOids { get; } = [];
     /// <summary>The same entries as "schema.name" as pg_restore prints them: only for manifests written before OIDs were recorded.</summary>
     public HashSet<string> DataNames { get; } = new(StringComparer.Ordinal);
+    /// <summary>OIDs of the tables (and partitioned tables) the dump creates: its TABLE entries.</summary>
+    public HashSet<uint> TableOids { get; } = [];
     /// <summary>True when the dump holds large objects' data (a BLOBS entry).</summary>
     public bool HasLargeObjects { get; private set; }
 
-    [GeneratedRegex(@"^\d+; \d+ (\d+) (TABLE DATA|MATERIALIZED VIEW DATA) (.*)$")]
+    [GeneratedRegex(@"^\d+; 0 (\d+) (TABLE DATA|MATERIALIZED VIEW DATA) (.*)$")]
     private static partial Regex DataLine();
+
+    [GeneratedRegex(@"^\d+; 1259 (\d+) TABLE ")]
+    private static partial Regex TableLine();
 
     [GeneratedRegex(@"^\d+; \d+ \d+ BLOBS ")]
     private static partial Regex BlobsLine();
@@ -30,6 +36,11 @@ internal sealed partial class PostgresDumpToc
             var line = raw.TrimEnd('\r');
             if (line.StartsWith(';')) continue;
             if (BlobsLine().IsMatch(line)) { toc.HasLargeObjects = true; continue; }
+            if (TableLine().Match(line) is { Success: true } table)
+            {
+                toc.TableOids.Add(uint.Parse(table.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+                continue;
+            }
             var m = DataLine().Match(line);
             if (!m.Success) continue;
             toc.DataOids.Add(uint.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
