@@ -83,6 +83,15 @@ WHERE c.relkind IN ('r','m') AND (c.relkind <> 'm' OR c.relispopulated) AND n.ns
         ($fp | Where-Object { $_ -like 'matview *' }) | Should -Contain ('matview ' + [System.Convert]::ToHexString([System.Text.Encoding]::UTF8.GetBytes('public')).ToLowerInvariant() + '.' + [System.Convert]::ToHexString([System.Text.Encoding]::UTF8.GetBytes('a_unpopulated')).ToLowerInvariant() + '|f')
     }
 
+    It 'a -Jobs 2 (directory format) backup of it passes Test-DbBackup -RestoreTest too' {
+        $b = New-DbBackup -Database (Get-TestAdminConnection $pg 'kitchen') -Destination $dest -Jobs 2 -Name kitchen_jobs
+        $side = Get-Content -Raw ($b.Path + '.json') | ConvertFrom-Json
+        @($side.manifest.tables).Count | Should -Be @($sinkSide.manifest.tables).Count
+        $side.manifest.postgres.largeObjects.sha256 | Should -Be $sinkSide.manifest.postgres.largeObjects.sha256
+        $rt = $b | Test-DbBackup -RestoreTest -Server $pg.AppUrl('postgres')
+        $rt.Passed | Should -BeTrue -Because ($rt.Checks | Out-String)
+    }
+
     It 'refuses a backup by the owner of a FORCE row-security table with PostgresRowSecurityBlocked, as pg_dump would, leaving no backup' {
         $before = @(Get-DbBackup $dest -DatabaseName kitchen).Count
         $err = Get-ThrownError { New-DbBackup -Database $pg.AppUrl('kitchen') -Destination $dest -ErrorAction Stop }
