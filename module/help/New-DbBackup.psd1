@@ -110,6 +110,8 @@ The compression level. For Zstd, 1 (fastest) to 19 (smallest); the default 3 is 
         LockTimeoutSec          = @{
             Description  = @'
 How many seconds to wait when another process holds a lock on the database that prevents a consistent snapshot (typically a long write transaction in rollback-journal mode, where the snapshot needs the shared lock). When the time is up, the backup fails with the error DatabaseLocked and nothing is written. 0 means do not wait.
+
+PostgreSQL: how long the counting transaction (lock_timeout) and pg_dump (--lock-wait-timeout) wait for a table another session holds locked (e.g. ACCESS EXCLUSIVE by ALTER TABLE or LOCK TABLE). When the time is up, the backup fails with DatabaseLocked and nothing is written; retry when that session is done, or raise -LockTimeoutSec.
 '@
             DefaultValue = '30'
         }
@@ -124,7 +126,7 @@ PostgreSQL only: the folder holding pg_dump and pg_restore (e.g. /usr/lib/postgr
 '@
         ExcludeTable     = @'
 Tables left out of the backup entirely, as patterns: * matches any run of characters, ? one character (e.g. 'audit_*').
-PostgreSQL: pg_dump --exclude-table patterns (e.g. 'public.audit_*'); excluded tables have no row count.
+PostgreSQL: pg_dump --exclude-table patterns (e.g. 'public.audit_*'); excluded tables have no row count. An inheritance child or a partition can be excluded; excluding a parent (or partitioned table) whose children stay in the backup is refused with ExcludedTableHasChildren, since pg_restore could not create the children: exclude them too, or use -ExcludeTableData.
 SQLite: the tables (an optional 'main.' prefix is allowed; names match case-insensitively, as in SQLite) are left out with their indexes and triggers. If a kept object depends on one (a view that uses it, a trigger of another table that names it, a foreign key of a kept table that references it), the backup is refused with error ExcludedTableInUse naming each; exclude those too, or use -ExcludeTableData. A virtual table's shadow tables go with it.
 The manifest records the patterns and the tables they matched, and the backup is Partial. A pattern that matches no table is warned about.
 '@

@@ -66,8 +66,24 @@ public sealed class SqliteInfo
 
 public sealed class TableRowCount
 {
+    /// <summary>SQLite: the table. PostgreSQL: "schema.table", which two tables can share ("a.b"."c", "a"."b.c"): see <see cref="Schema"/>.</summary>
     public string Name { get; set; } = "";
     public long Rows { get; set; }
+    /// <summary>PostgreSQL backups since schema and table are recorded apart: the schema; null in SQLite and older PostgreSQL manifests.</summary>
+    public string? Schema { get; set; }
+    /// <summary>With <see cref="Schema"/>: the table's own name.</summary>
+    public string? Table { get; set; }
+    /// <summary>PostgreSQL: the table's OID in the source database, which its TABLE DATA entry in the dump carries (pg_restore --list).</summary>
+    public uint? Oid { get; set; }
+
+    /// <summary>A name no two tables share: <see cref="Name"/>, or the quoted "schema"."table" when a part holds a dot, quote or control character.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string DisplayName => Schema is null || Table is null || (Plain(Schema) && Plain(Table))
+        ? Name
+        : Quote(Schema) + "." + Quote(Table);
+
+    private static bool Plain(string part) => part.Length > 0 && !part.Any(c => c is '.' or '"' || char.IsControl(c));
+    private static string Quote(string part) => "\"" + part.Replace("\"", "\"\"") + "\"";
 }
 
 public sealed class FileRoot

@@ -21,6 +21,8 @@ public sealed class PostgresInfo
     public bool RowCountsExact { get; set; }
     public List<string> ExcludeTable { get; set; } = [];
     public List<string> ExcludeTableData { get; set; } = [];
+    /// <summary>The large objects in the dump, counted and hashed in its snapshot; null in backups made before they were recorded.</summary>
+    public PostgresLargeObjectsInfo? LargeObjects { get; set; }
     /// <summary>Set when the backup holds database/globals.sql (pg_dumpall --globals-only): what it covers.</summary>
     public string? Globals { get; set; }
 }
@@ -29,4 +31,15 @@ public sealed class PostgresExtension
 {
     public string Name { get; set; } = "";
     public string Version { get; set; } = "";
+}
+
+/// <summary>
+/// pg_largeobject_metadata in the dump's snapshot: how many, their total size, and a SHA-256 that psql can recompute:
+/// sha256 of the lines "&lt;oid&gt; &lt;hex sha256 of its content&gt;\n" in OID order (pg_dump keeps the OIDs).
+/// </summary>
+public sealed class PostgresLargeObjectsInfo
+{
+    public long Count { get; set; }
+    public long Bytes { get; set; }
+    public string Sha256 { get; set; } = "";
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Npgsql;
+using BackupPS.Engine.Format;
 using BackupPS.Engine.Sources;
 
 namespace BackupPS.Engine.Health;
@@ -112,15 +113,15 @@ public static class PostgresHealthCheck
                 tables.Add((r.GetString(0), r.GetString(1), estimate < 0 ? null : (long)Math.Round(estimate), r.GetInt64(3)));
             }
         }
-        Dictionary<string, long>? exact = null;
-        if (options.Exact)
-            exact = PostgresServer.CountRows(conn, tx, tables.Select(t => (t.Schema, t.Name)), context.Cancellation, only: false).ToDictionary(c => c.Name, c => c.Rows, StringComparer.Ordinal);
-        foreach (var t in tables)
+        // Counted in the order of `tables` (by position, not by "schema.table", which "a.b"."c" and "a"."b.c" share).
+        var exact = options.Exact ? PostgresServer.CountRows(conn, tx, tables.Select(t => (t.Schema, t.Name)), context.Cancellation, only: false) : null;
+        for (var i = 0; i < tables.Count; i++)
         {
-            var name = t.Schema + "." + t.Name;
+            var t = tables[i];
+            var name = new TableRowCount { Name = t.Schema + "." + t.Name, Schema = t.Schema, Table = t.Name }.DisplayName;
             report.Tables.Add(exact is null
                 ? new TableHealth { Name = name, Rows = t.Estimate, Exact = false, SizeBytes = t.Size }
-                : new TableHealth { Name = name, Rows = exact.TryGetValue(name, out var n) ? n : null, Exact = exact.ContainsKey(name), SizeBytes = t.Size });
+                : new TableHealth { Name = name, Rows = exact[i].Rows, Exact = true, SizeBytes = t.Size });
         }
         tx.Commit();
     }

@@ -157,6 +157,8 @@ public static class PostgresBackupOperation
         info.ExcludeTable = [.. request.ExcludeTable];
         info.ExcludeTableData = [.. request.ExcludeTableData];
         var tables = PostgresServer.Tables(pg, tx);
+        var largeObjects = (PostgresLargeObjectsInfo?)null;
+        var inheritance = PostgresExclusions.Inheritance(pg, tx);
         context.Verbose($"Server {info.ServerVersion}, {info.DatabaseSizeBytes} bytes, snapshot {snapshot}; dumping with {pgDump} ({dumpVersion}).");
 
         var directory = request.Jobs > 1;
@@ -172,7 +174,9 @@ public static class PostgresBackupOperation
         try
         {
             // Same transaction, same snapshot as pg_dump: the counts are those of the dumped state, exactly.
-            counts = PostgresServer.CountRows(pg, tx, tables, context.Cancellation);
+            counts = PostgresServer.CountRows(pg, tx, tables.Select(t => (t.Schema, t.Name)), context.Cancellation);
+            for (var i = 0; i < counts.Count; i++) counts[i].Oid = tables[i].Oid;
+            largeObjects = PostgresLargeObjects.Digest(pg, tx, context.Cancellation);
             PostgresTools.WaitOrKill(dump, Timeout.InfiniteTimeSpan, context.Cancellation);
         }
         catch
@@ -184,8 +188,12 @@ public static class PostgresBackupOperation
         tx.Commit();
 
         // Only tables whose data is in the dump keep a count (-ExcludeTable / -ExcludeTableData, unlogged-data rules).
-        var dumped = PostgresVerify.TableDataEntries(dumpPath, request.PgBinPath, context);
-        manifest.Tables = counts.Where(c => dumped.Contains(c.Name)).ToList();
+        // Matched by OID: the TOC prints names unquoted, so a name with spaces or newlines would be lost.
+        var toc = PostgresVerify.Toc(dumpPath, request.PgBinPath, context);
+        PostgresExclusions.EnsureRestorable(toc, inheritance, conn.Display());
+        manifest.Tables = counts.Where(toc.HasData).ToList();
+        // Large objects are verified after a restore when the dump holds them (or there are none to hold).
+        if (toc.HasLargeObjects || largeObjects!.Count == 0) info.LargeObjects = largeObjects;
         info.RowCountsExact = true;
         var baseName = Manifest.DatabaseFolder + BackupNaming.SafeName(conn.Database);
         if (!directory)

@@ -320,35 +320,7 @@ public static class PostgresRestoreOperation
         }
     }
 
-    /// <summary>
-    /// Counts every table of the manifest in the restored database and compares: with <paramref name="jobs"/> &gt; 1 the
-    /// tables are shared, largest first, between that many connections counting in parallel.
-    /// </summary>
-    internal static List<string> CompareRowCounts(PostgresConnectionInfo server, string database, Manifest manifest, OperationContext context, int jobs = 1)
-    {
-        var wanted = manifest.Tables.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
-        List<(string Schema, string Name)> tables;
-        using (var conn = PostgresServer.Open(server, database, context.Cancellation))
-        {
-            var sizes = new Dictionary<string, long>(StringComparer.Ordinal);
-            using (var cmd = new NpgsqlCommand("SELECT n.nspname || '.' || c.relname, pg_relation_size(c.oid) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r','m')", conn))
-            using (var r = cmd.ExecuteReader())
-                while (r.Read()) sizes[r.GetString(0)] = r.GetInt64(1);
-            tables = PostgresServer.Tables(conn, null).Where(t => wanted.Contains(t.Schema + "." + t.Name))
-                .OrderByDescending(t => sizes.GetValueOrDefault(t.Schema + "." + t.Name)).ToList();
-            if (jobs <= 1 || tables.Count <= 1)
-                return RowCounts.Compare(manifest.Tables, PostgresServer.CountRows(conn, null, tables, context.Cancellation));
-        }
-        var queue = new System.Collections.Concurrent.ConcurrentQueue<(string Schema, string Name)>(tables);
-        var results = new System.Collections.Concurrent.ConcurrentBag<TableRowCount>();
-        var workers = Enumerable.Range(0, Math.Min(jobs, tables.Count)).Select(_ => Task.Run(() =>
-        {
-            using var conn = PostgresServer.Open(server, database, context.Cancellation);
-            while (queue.TryDequeue(out var table))
-                foreach (var c in PostgresServer.CountRows(conn, null, [table], context.Cancellation)) results.Add(c);
-        })).ToArray();
-        try { Task.WaitAll(workers); }
-        catch (AggregateException ex) { System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex.InnerExceptions[0]).Throw(); }
-        return RowCounts.Compare(manifest.Tables, [.. results.OrderBy(c => c.Name, StringComparer.Ordinal)]);
-    }
+    /// <summary>Compares the restored database with the manifest: row counts and large objects (see <see cref="PostgresRestoredCheck"/>).</summary>
+    internal static List<string> CompareRowCounts(PostgresConnectionInfo server, string database, Manifest manifest, OperationContext context, int jobs = 1) =>
+        PostgresRestoredCheck.Compare(server, database, manifest, context, jobs);
 }

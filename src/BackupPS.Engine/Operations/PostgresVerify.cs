@@ -9,28 +9,9 @@ namespace BackupPS.Engine.Operations;
 /// <summary>Checks specific to PostgreSQL backups: pg_restore --list parses the dump; a restore test into a throwaway database.</summary>
 public static class PostgresVerify
 {
-    /// <summary>"schema.table" of every TABLE DATA / MATERIALIZED VIEW DATA entry in the dump's table of contents.</summary>
-    internal static HashSet<string> TableDataEntries(string dumpPath, string? pgBinPath, OperationContext context)
-    {
-        var list = List(dumpPath, pgBinPath, context);
-        var set = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var line in list.Split('\n'))
-        {
-            if (line.StartsWith(';')) continue;
-            foreach (var marker in new[] { " TABLE DATA ", " MATERIALIZED VIEW DATA " })
-            {
-                var at = line.IndexOf(marker, StringComparison.Ordinal);
-                if (at < 0) continue;
-                var rest = line[(at + marker.Length)..].TrimEnd();
-                var lastSpace = rest.LastIndexOf(' ');
-                if (lastSpace > 0) rest = rest[..lastSpace]; // owner
-                var firstSpace = rest.IndexOf(' ');
-                if (firstSpace > 0) set.Add(rest[..firstSpace] + "." + rest[(firstSpace + 1)..]);
-                break;
-            }
-        }
-        return set;
-    }
+    /// <summary>The dump's table of contents: which tables' data and whether large objects are in it.</summary>
+    internal static PostgresDumpToc Toc(string dumpPath, string? pgBinPath, OperationContext context) =>
+        PostgresDumpToc.Parse(List(dumpPath, pgBinPath, context));
 
     /// <summary>pg_restore --list of a custom-format dump: its table of contents, or BackupCorrupt when it does not parse.</summary>
     internal static string List(string dumpPath, string? pgBinPath, OperationContext context)
@@ -47,10 +28,12 @@ public static class PostgresVerify
         if (result.Manifest!.Postgres?.DumpFormat == "plain") { Import.PlainDumps.Check(result, dumpPath, context); return; }
         try
         {
-            var data = TableDataEntries(dumpPath, null, context);
-            var missing = result.Manifest!.Tables.Where(t => !data.Contains(t.Name)).Select(t => t.Name).ToList();
+            var toc = Toc(dumpPath, null, context);
+            var missing = result.Manifest!.Tables.Where(t => !toc.HasData(t)).Select(t => t.DisplayName).ToList();
+            var largeObjects = result.Manifest.Postgres?.LargeObjects;
             if (missing.Count > 0) result.Fail("DumpList", $"pg_restore --list parses the dump, but it holds no data for {string.Join(", ", missing.Take(10))}.");
-            else result.Pass("DumpList", $"pg_restore --list parses the dump: {data.Count} table data entries, every table of the manifest present.");
+            else if (largeObjects is { Count: > 0 } && !toc.HasLargeObjects) result.Fail("DumpList", $"pg_restore --list parses the dump, but it holds no large objects; the manifest says {largeObjects.Count}.");
+            else result.Pass("DumpList", $"pg_restore --list parses the dump: {toc.DataOids.Count} table data entries, every table of the manifest present{(largeObjects is { Count: > 0 } ? $", large objects present" : "")}.");
         }
         catch (BackupException ex) when (ex.ErrorId == "BackupCorrupt")
         {

@@ -7,14 +7,23 @@ internal static class RowCounts
 {
     public static List<string> Compare(IReadOnlyList<TableRowCount> expected, IReadOnlyList<TableRowCount> actual)
     {
-        var found = actual.ToDictionary(t => t.Name, t => t.Rows, StringComparer.Ordinal);
+        // Schema and table apart when the manifest has them; older PostgreSQL manifests know only "schema.table", which
+        // two tables can share ("a.b"."c" and "a"."b.c"): those are matched in order, never by a dictionary that throws.
+        var byParts = expected.All(t => t.Schema is not null && t.Table is not null);
+        string Key(TableRowCount t) => byParts && t.Schema is not null ? t.Schema + "\0" + t.Table : t.Name;
+        var found = new Dictionary<string, Queue<TableRowCount>>(StringComparer.Ordinal);
+        foreach (var table in actual)
+        {
+            if (!found.TryGetValue(Key(table), out var queue)) found[Key(table)] = queue = new Queue<TableRowCount>();
+            queue.Enqueue(table);
+        }
         var problems = new List<string>();
         foreach (var table in expected)
         {
-            if (!found.Remove(table.Name, out var rows)) problems.Add($"table '{table.Name}' is missing");
-            else if (rows != table.Rows) problems.Add($"table '{table.Name}' has {rows} rows, the manifest says {table.Rows}");
+            if (!found.TryGetValue(Key(table), out var queue) || !queue.TryDequeue(out var restored)) problems.Add($"table '{table.DisplayName}' is missing");
+            else if (restored.Rows != table.Rows) problems.Add($"table '{table.DisplayName}' has {restored.Rows} rows, the manifest says {table.Rows}");
         }
-        problems.AddRange(found.Keys.Select(name => $"table '{name}' is not in the manifest"));
+        problems.AddRange(found.Values.SelectMany(q => q).Select(t => $"table '{t.DisplayName}' is not in the manifest"));
         return problems;
     }
 }

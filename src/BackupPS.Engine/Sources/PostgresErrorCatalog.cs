@@ -23,7 +23,7 @@ internal static class PostgresErrorCatalog
         new(P("role \".*\" does not exist"), "PostgresRoleMissing", BackupErrorKind.NotFound,
             (program, where, line) => $"{program} on {where}: {line}. The backup refers to a role the target server does not have: create the role there (CREATE ROLE), or restore with -RestoreGlobals from a backup made with New-DbBackup -IncludeGlobals."),
         new(P("would be affected by row-level security policy"), "PostgresRowSecurityBlocked", BackupErrorKind.PermissionDenied,
-            (program, where, line) => $"{program} on {where}: {line}. A row-level security policy would hide rows from the backup: back up as the table's owner, a superuser, or a role with BYPASSRLS."),
+            (program, where, line) => $"{program} on {where}: {line}. A row-level security policy would hide rows from the backup: back up as a superuser or a role with BYPASSRLS, or as the table's owner unless the table has FORCE ROW LEVEL SECURITY (which applies its policies to the owner too)."),
         new(P("could not obtain lock|lock timeout"), "DatabaseLocked", BackupErrorKind.ResourceBusy,
             (program, where, line) => $"{program}: a table of {where} stayed locked by another session for longer than the lock timeout: {line}. Retry when that session is done, or raise -LockTimeoutSec."),
         new(P("permission denied|must be owner|must be superuser"), "PostgresPermissionDenied", BackupErrorKind.PermissionDenied,

@@ -91,16 +91,16 @@ public static class PostgresServer
         return info;
     }
 
-    /// <summary>The ordinary tables (and populated materialized views: an unpopulated one has no data to count) of the database, schema-qualified, outside the system schemas.</summary>
-    internal static List<(string Schema, string Name)> Tables(NpgsqlConnection conn, NpgsqlTransaction? tx)
+    /// <summary>The ordinary tables (and populated materialized views: an unpopulated one has no data to count) of the database, schema-qualified, outside the system schemas, with their OIDs.</summary>
+    internal static List<(string Schema, string Name, uint Oid)> Tables(NpgsqlConnection conn, NpgsqlTransaction? tx)
     {
-        var list = new List<(string, string)>();
+        var list = new List<(string, string, uint)>();
         using var cmd = new NpgsqlCommand(
-            "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace " +
+            "SELECT n.nspname, c.relname, c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace " +
             "WHERE c.relkind IN ('r','m') AND (c.relkind <> 'm' OR c.relispopulated) AND n.nspname NOT IN ('pg_catalog','information_schema') AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%' " +
             "AND c.relpersistence <> 't' ORDER BY 1, 2", conn, tx);
         using var r = cmd.ExecuteReader();
-        while (r.Read()) list.Add((r.GetString(0), r.GetString(1)));
+        while (r.Read()) list.Add((r.GetString(0), r.GetString(1), r.GetFieldValue<uint>(2)));
         return list;
     }
 
@@ -112,7 +112,7 @@ public static class PostgresServer
         {
             cancel.ThrowIfCancellationRequested();
             using var cmd = new NpgsqlCommand($"SELECT count(*) FROM {(only ? "ONLY " : "")}{Quote(schema)}.{Quote(name)}", conn, tx);
-            counts.Add(new TableRowCount { Name = schema + "." + name, Rows = (long)cmd.ExecuteScalar()! });
+            counts.Add(new TableRowCount { Name = schema + "." + name, Schema = schema, Table = name, Rows = (long)cmd.ExecuteScalar()! });
         }
         return counts;
     }

@@ -51,7 +51,12 @@ public sealed class RestoreDbBackupCommand : KeyedBackupInputCmdlet
             var isPostgres = false;
             // An unreadable or damaged file is reported once, by the SQLite path below, as before.
             try { isPostgres = (record is not null || File.Exists(path)) && PostgresRestoreOperation.IsPostgresBackup(record, path); }
-            catch (Exception ex) when (ex is BackupException or IOException or UnauthorizedAccessException) { }
+            // ... unless the target is a PostgreSQL server: then the PostgreSQL restore reports the damage (BackupVerificationFailed
+            // or BackupCorrupt), not the SQLite path a postgres:// URL is no path for (DriveNotFound).
+            catch (Exception ex) when (ex is BackupException or IOException or UnauthorizedAccessException)
+            {
+                isPostgres = Target is not null && BackupPS.Engine.Sources.PostgresConnectionInfo.IsPostgres(Target) && (record is not null || File.Exists(path));
+            }
             if (isPostgres)
             {
                 RestorePostgres(record, path);

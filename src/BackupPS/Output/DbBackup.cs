@@ -67,9 +67,17 @@ public sealed class DbBackup
         Host = record.Manifest.Host,
         User = record.Manifest.User,
         FileCount = record.Manifest.Entries.Count(e => e.Kind == BackupPS.Engine.Format.EntryKind.File),
-        TableRowCounts = record.Manifest.Tables.ToDictionary(t => t.Name, t => t.Rows),
+        TableRowCounts = TableRowCountsOf(record.Manifest.Tables),
         Partial = record.Manifest.Partial == true || record.Manifest.Postgres is { ExcludeTable.Count: > 0 } or { ExcludeTableData.Count: > 0 },
         ExcludedTables = [.. record.Manifest.Sqlite?.ExcludedTables ?? record.Manifest.Postgres?.ExcludeTable ?? []],
         ExcludedTableData = [.. record.Manifest.Sqlite?.ExcludedTableData ?? record.Manifest.Postgres?.ExcludeTableData ?? []],
     };
+
+    // Keyed by DisplayName ("a.b"."c" and "a"."b.c" apart); an older manifest may name two tables alike: the first is kept.
+    private static Dictionary<string, long> TableRowCountsOf(IEnumerable<BackupPS.Engine.Format.TableRowCount> tables)
+    {
+        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var t in tables) counts.TryAdd(t.DisplayName, t.Rows);
+        return counts;
+    }
 }
