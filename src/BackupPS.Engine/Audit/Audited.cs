@@ -102,5 +102,7 @@ public static class Audited
     {
         entry.Target = result.Plan.Describe();
         entry.Bytes = result.BytesRestored;
+        // a PostgreSQL restore that succeeded although the target refused some database properties says which
+        if (result.DatabaseProperties?.Contains("not restored", StringComparison.Ordinal) == true) entry.Detail = result.DatabaseProperties;
     }
 }

@@ -25,6 +25,8 @@ public sealed class PostgresInfo
     public PostgresLargeObjectsInfo? LargeObjects { get; set; }
     /// <summary>Set when the backup holds database/globals.sql (pg_dumpall --globals-only): what it covers.</summary>
     public string? Globals { get; set; }
+    /// <summary>Owner-independent database-level properties (locale provider, ACL, comment, settings…); absent in backups made before BackupPS captured them.</summary>
+    public PostgresDatabaseInfo? Database { get; set; }
 }
 
 public sealed class PostgresExtension

@@ -148,6 +148,7 @@ public static class PostgresBackupOperation
         string snapshot;
         using (var cmd = new NpgsqlCommand("SELECT pg_export_snapshot()", pg, tx)) snapshot = (string)cmd.ExecuteScalar()!;
         var info = PostgresServer.Inspect(pg, tx);
+        info.Database = PostgresDatabaseProperties.Read(pg, tx, conn.Database);
         var serverMajor = info.ServerVersionNum / 10000;
         var (pgDump, dumpVersion, dumpMajor) = PostgresTools.Find("pg_dump", request.PgBinPath, serverMajor);
         if (dumpMajor < serverMajor)

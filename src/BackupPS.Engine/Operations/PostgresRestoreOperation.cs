@@ -61,6 +61,7 @@ public static class PostgresRestoreOperation
                 $"'{path}' is a PostgreSQL backup; -Target must be a postgres:// URL or an Npgsql connection string, not '{PostgresConnectionInfo.Redact(targetText)}'.", path);
         var target = PostgresConnectionInfo.Parse(targetText, request.Username, request.Password);
         if (string.IsNullOrEmpty(target.Database)) target = target.WithDatabase(PostgresConnectionInfo.Parse(manifest.SourcePath ?? "postgres://localhost/" + manifest.DatabaseName).Database);
+        PostgresDatabaseNames.EnsureValid(target.Database, target.Display());
         if (request.RestoreGlobals && !manifest.Entries.Any(e => e.Path == PostgresBackupOperation.GlobalsEntry))
             throw new BackupException("NoGlobalsInBackup", BackupErrorKind.InvalidArgument,
                 $"-RestoreGlobals: the backup '{path}' holds no roles (it was not made with New-DbBackup -IncludeGlobals).", path);
@@ -76,8 +77,8 @@ public static class PostgresRestoreOperation
         var result = new RestoreResult { Plan = plan };
         var db = target.Database;
         var shortId = Guid.NewGuid().ToString("N")[..8];
-        var scratchDb = $"{PostgresVerify.Truncate(db)}_backupps_restore_{shortId}";
-        var oldDb = $"{PostgresVerify.Truncate(db)}_backupps_old_{shortId}";
+        var scratchDb = PostgresDatabaseNames.Derived(db, "restore", shortId);
+        var oldDb = PostgresDatabaseNames.Derived(db, "old", shortId);
 
         // 1. Before anything heavy: reachable, versions compatible, target not in use (unless -Force).
         bool targetExists;
@@ -132,7 +133,7 @@ public static class PostgresRestoreOperation
             result.SafetyBackup = safety.GetAwaiter().GetResult();
 
             SwapHook?.Invoke(scratchDb);
-            Swap(target, scratchDb, oldDb, freeze, request.Force, context);
+            result.DatabaseProperties = Swap(target, scratchDb, oldDb, plan.Manifest, freeze, request.Force, context);
             swapped = true;
         }
         catch (Exception ex)
@@ -207,12 +208,14 @@ public static class PostgresRestoreOperation
 
     /// <summary>
     /// Renames in one transaction: either both renames happen or neither; the restored database gets the target's
-    /// connection settings in the same transaction. Retries while sessions reconnect (with -Force).
+    /// connection settings (ALLOW_CONNECTIONS) and the backup's database properties in the same transaction (see
+    /// PostgresDatabaseProperties). Retries while sessions reconnect (with -Force). Returns what was applied.
     /// </summary>
-    private static void Swap(PostgresConnectionInfo target, string scratchDb, string oldDb, PostgresWriteFreeze? freeze, bool force, OperationContext context)
+    private static string Swap(PostgresConnectionInfo target, string scratchDb, string oldDb, Manifest manifest, PostgresWriteFreeze? freeze, bool force, OperationContext context)
     {
         var targetExists = freeze is not null;
         using var m = PostgresServer.OpenMaintenance(target, context.Cancellation);
+        var wanted = manifest.Postgres?.Database ?? PostgresDatabaseProperties.Legacy(targetExists ? PostgresDatabaseProperties.Read(m, null, target.Database) : null);
         freeze?.CutOff(m, force, context);
         for (var attempt = 1; ; attempt++)
         {
@@ -222,10 +225,12 @@ public static class PostgresRestoreOperation
             {
                 if (targetExists) PostgresServer.Execute(m, $"ALTER DATABASE {PostgresServer.Quote(target.Database)} RENAME TO {PostgresServer.Quote(oldDb)}", tx);
                 PostgresServer.Execute(m, $"ALTER DATABASE {PostgresServer.Quote(scratchDb)} RENAME TO {PostgresServer.Quote(target.Database)}", tx);
-                if (freeze is not null) PostgresServer.Execute(m, $"ALTER DATABASE {PostgresServer.Quote(target.Database)} WITH {freeze.SettingsSql}", tx);
+                var applied = PostgresDatabaseProperties.Apply(m, tx, target.Database, manifest.Postgres?.Owner, wanted, freeze?.AllowConnections ?? true);
                 tx.Commit();
                 context.Verbose(targetExists ? $"Swapped in: {target.Display()} is the restored database; the previous one is '{oldDb}' until dropped." : $"Created {target.Display()}.");
-                return;
+                foreach (var warning in applied.Warnings) context.Warning(warning);
+                context.Verbose("Database properties " + applied.Summary + ".");
+                return applied.Summary;
             }
             catch (PostgresException ex) when (ex.SqlState == "55006" && attempt < 5)
             {
@@ -239,8 +244,8 @@ public static class PostgresRestoreOperation
     private static void WarnLeftovers(NpgsqlConnection m, string db, OperationContext context)
     {
         using var cmd = new NpgsqlCommand("SELECT datname FROM pg_database WHERE datname LIKE $1 OR datname LIKE $2", m);
-        cmd.Parameters.AddWithValue(PostgresVerify.Truncate(db) + "\\_backupps\\_restore\\_%");
-        cmd.Parameters.AddWithValue(PostgresVerify.Truncate(db) + "\\_backupps\\_old\\_%");
+        cmd.Parameters.AddWithValue(PostgresDatabaseNames.DerivedPattern(db, "restore"));
+        cmd.Parameters.AddWithValue(PostgresDatabaseNames.DerivedPattern(db, "old"));
         using var r = cmd.ExecuteReader();
         var names = new List<string>();
         while (r.Read()) names.Add(r.GetString(0));
@@ -270,18 +275,16 @@ public static class PostgresRestoreOperation
         }
     }
 
-    /// <summary>Creates <paramref name="database"/> (encoding and locale of the source where the server has them) and pg_restores the dump into it.</summary>
+    /// <summary>
+    /// Creates <paramref name="database"/> (encoding and locale of the source where the server has them; only the
+    /// creating role can connect) and pg_restores the dump into it. Its owner, ACL and settings are the swap's to apply.
+    /// </summary>
     internal static void RestoreInto(PostgresConnectionInfo server, string database, string dumpPath, Manifest manifest, string? pgBinPath, int jobs, OperationContext context)
     {
         using (var m = PostgresServer.OpenMaintenance(server, context.Cancellation))
         {
             var q = PostgresServer.Quote(database);
-            var pg = manifest.Postgres;
-            string Lit(string s) => "'" + s.Replace("'", "''") + "'";
-            var attempts = new List<string>();
-            if (pg is not null && pg.Encoding.Length > 0) attempts.Add($"CREATE DATABASE {q} TEMPLATE template0 ENCODING {Lit(pg.Encoding)} LC_COLLATE {Lit(pg.Collation)} LC_CTYPE {Lit(pg.Ctype)}");
-            if (pg is not null && pg.Encoding.Length > 0) attempts.Add($"CREATE DATABASE {q} TEMPLATE template0 ENCODING {Lit(pg.Encoding)}");
-            attempts.Add($"CREATE DATABASE {q} TEMPLATE template0");
+            var attempts = PostgresDatabaseProperties.CreateStatements(q, manifest.Postgres, m.PostgreSqlVersion.Major);
             for (var i = 0; ; i++)
             {
                 try { PostgresServer.Execute(m, attempts[i]); break; }
@@ -295,29 +298,19 @@ public static class PostgresRestoreOperation
                         $"The role cannot create databases on {server.Display("")} ({ex.MessageText}); restoring needs CREATEDB (the restore goes into a new database, then is swapped in).", server.Display(""), ex);
                 }
             }
+            PostgresDatabaseProperties.OpenToCreatorOnly(m, q);
         }
         if (manifest.Postgres?.DumpFormat == "plain") { Import.PlainDumps.Restore(server, database, dumpPath, pgBinPath, context); return; }
         // An imported custom dump may have been written to a pipe (pg_dump -Fc | gzip): without data offsets pg_restore -j fails.
         if (manifest.Imported is not null) jobs = 1;
         var (pgRestore, _, _) = PostgresTools.Find("pg_restore", pgBinPath, PostgresTools.MajorOf(manifest.Postgres?.PgDumpVersion ?? "0"));
-        var args = new List<string> { "--dbname=" + database, "--exit-on-error", "--no-password" };
+        var args = new List<string> { "--dbname=" + PostgresDatabaseNames.ConnInfo(database), "--exit-on-error", "--no-password" };
         if (jobs > 1) args.Add("--jobs=" + jobs);
         args.Add(dumpPath);
         var clock = Stopwatch.StartNew();
         var (code, _, stderr) = PostgresTools.Run(pgRestore, args, server.ChildEnvironment(database), Timeout.InfiniteTimeSpan, context.Cancellation);
         if (code != 0) throw PostgresTools.ErrorFrom("pg_restore", stderr, server.Display(database));
         context.Verbose($"pg_restore{(jobs > 1 ? " -j " + jobs : "")} finished in {clock.Elapsed.TotalSeconds:0.00} s.");
-        if (manifest.Postgres?.Owner is { } owner)
-        {
-            try
-            {
-                using var m = PostgresServer.OpenMaintenance(server, context.Cancellation);
-                using var cmd = new NpgsqlCommand("SELECT 1 FROM pg_roles WHERE rolname = $1", m);
-                cmd.Parameters.AddWithValue(owner);
-                if (cmd.ExecuteScalar() is not null) PostgresServer.Execute(m, $"ALTER DATABASE {PostgresServer.Quote(database)} OWNER TO {PostgresServer.Quote(owner)}");
-            }
-            catch (PostgresException ex) { context.Verbose($"The database owner '{owner}' was not set: {ex.MessageText}"); }
-        }
     }
 
     /// <summary>Compares the restored database with the manifest: row counts and large objects (see <see cref="PostgresRestoredCheck"/>).</summary>

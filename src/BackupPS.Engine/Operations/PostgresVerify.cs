@@ -109,5 +109,5 @@ public static class PostgresVerify
         return result;
     }
 
-    internal static string Truncate(string name) => name.Length > 30 ? name[..30] : name;
+    internal static string Truncate(string name) => PostgresDatabaseNames.Prefix(name);
 }

@@ -35,6 +35,8 @@ public sealed class RestoreResult
     public string IntegrityCheck { get; set; } = "";
     /// <summary>PostgreSQL -RestoreGlobals: summary of what psql applied from globals.sql.</summary>
     public string? Globals { get; set; }
+    /// <summary>PostgreSQL: the database-level properties applied at the swap and those the target refused (also warnings).</summary>
+    public string? DatabaseProperties { get; set; }
     public int FilesRestored { get; set; }
     public long BytesRestored { get; set; }
     public DateTimeOffset RestoredUtc { get; set; }

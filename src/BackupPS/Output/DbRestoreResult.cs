@@ -15,6 +15,8 @@ public sealed class DbRestoreResult
     public string IntegrityCheck { get; init; } = "";
     /// <summary>PostgreSQL with -RestoreGlobals: what psql applied from the backup's globals.sql; otherwise null.</summary>
     public string? Globals { get; init; }
+    /// <summary>PostgreSQL: the database properties (owner, privileges, comment, connection limit, settings) restored, and those the target refused.</summary>
+    public string? DatabaseProperties { get; init; }
     public DbBackup? SafetyBackup { get; init; }
     public DbBackupTestResult? Verification { get; init; }
     public DateTime Restored { get; init; }
@@ -31,6 +33,7 @@ public sealed class DbRestoreResult
         BytesRestored = result.BytesRestored,
         IntegrityCheck = result.IntegrityCheck,
         Globals = result.Globals,
+        DatabaseProperties = result.DatabaseProperties,
         SafetyBackup = result.SafetyBackup is null ? null : DbBackup.From(result.SafetyBackup),
         Verification = result.Verification is null ? null : DbBackupTestResult.From(result.Verification),
         Restored = result.RestoredUtc.LocalDateTime,
