@@ -82,7 +82,12 @@ public static class RestoreOperation
         try
         {
             verification = VerifyOperation.Verify(plan.BackupPath, plan.Record, sink, quick: false, context,
-                afterExtract: () => safetyBackup = Task.Run(() => TakeSafetyBackup(plan, request, context)));
+                afterExtract: () =>
+                {
+                    // Before the safety backup opens the target: another database's -wal must not be replayed into its copy.
+                    if (plan.DatabaseTarget is not null && File.Exists(plan.DatabaseTarget)) SqliteLeftovers.MoveAsideForeignWal(plan.DatabaseTarget, context);
+                    safetyBackup = Task.Run(() => TakeSafetyBackup(plan, request, context));
+                });
         }
         catch (Exception ex)
         {
