@@ -219,7 +219,7 @@ $VerifyPatterns = @(
 # not cut the main thread's phases.
 $RestorePatterns = @(
     , @("^Verifying '", 'verify: read + hash + zstd -d + write scratch copy')
-    , @('^Running PRAGMA integrity_check on the decompressed', 'verify: integrity_check + row counts on the extracted image (safety backup alongside)')
+    , @('^(Running PRAGMA integrity_check on the decompressed|Not running PRAGMA integrity_check again)', 'verify: integrity_check + row counts on the extracted image, or reuse of a recorded one (safety backup alongside)')
     , @('^Verification (passed|FAILED)', 'wait for the safety backup to finish')
     , @('^Replacing the content', 'swap: backup API scratch -> live target')
     , @('^Running PRAGMA quick_check on', 'quick_check on the target')

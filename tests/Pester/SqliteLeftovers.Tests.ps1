@@ -82,6 +82,57 @@ Describe 'Restore-DbBackup with leftovers of another database at the target' {
         (Invoke-Sqlite $target '.dump') -join "`n" | Should -Be $sourceDump
     }
 
+    It 'a -wal of another database beside an existing, idle WAL-mode target is moved aside and kept, and the safety backup holds the target as it was' {
+        $foreign = New-ForeignWal (Join-Path $ws 'w3')
+        $target = Join-Path $ws 'w3/app.db'
+        # An application database that has seen some use, closed cleanly (its own -wal checkpointed and deleted).
+        Invoke-Sqlite $target ("PRAGMA journal_mode=WAL; CREATE TABLE app (id INTEGER PRIMARY KEY, v TEXT);" + (-join (1..12 | ForEach-Object { " INSERT INTO app (v) VALUES ('app row $_');" }))) | Out-Null
+        $targetDump = (Invoke-Sqlite $target '.dump') -join "`n"
+        Test-Path "$target-wal" | Should -BeFalse
+        Copy-Item $foreign.Wal "$target-wal"; Copy-Item $foreign.Shm "$target-shm"
+        $walHash = Get-Sha256 "$target-wal"
+        $verbose = $backup | Restore-DbBackup -Target $target -Confirm:$false -Verbose 4>&1
+        $result = $verbose | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] }
+        $messages = ($verbose | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message -join "`n"
+        (Invoke-Sqlite $target '.dump') -join "`n" | Should -Be $sourceDump
+        $kept = @(Get-ChildItem -LiteralPath (Join-Path $ws 'w3') -Filter 'app.db-wal.orphaned-*')
+        $kept.Count | Should -Be 1
+        Get-Sha256 $kept[0].FullName | Should -Be $walHash
+        $messages | Should -Match 'belongs to another database'
+        # The safety backup is the target as any application saw it, not the target with the other database's frames replayed.
+        $undo = Join-Path $ws 'w3/undo.db'
+        $result.SafetyBackup | Restore-DbBackup -Target $undo -Confirm:$false | Out-Null
+        (Invoke-Sqlite $undo '.dump') -join "`n" | Should -Be $targetDump
+    }
+
+    It 'a hot -wal the own writer of the target left when it was killed belongs to it: the safety backup holds its committed rows' {
+        $folder = Join-Path $ws 'w4'
+        New-Item -ItemType Directory -Force -Path $folder | Out-Null
+        $target = Join-Path $folder 'app.db'
+        Invoke-Sqlite $target ("PRAGMA journal_mode=WAL; CREATE TABLE app (id INTEGER PRIMARY KEY, v TEXT);" + (-join (1..5 | ForEach-Object { " INSERT INTO app (v) VALUES ('app row $_');" }))) | Out-Null
+        $py = @"
+import os, sqlite3, signal
+c = sqlite3.connect('$target', isolation_level=None)
+c.execute("PRAGMA wal_autocheckpoint=0")
+c.execute("INSERT INTO app (v) VALUES ('committed before the crash')")
+c.execute("CREATE TABLE later (x)")
+os.kill(os.getpid(), signal.SIGKILL)
+"@
+        Set-Content -LiteralPath "$folder/writer.py" -Value $py
+        & python3 "$folder/writer.py" 2>$null
+        (Get-Item "$target-wal").Length | Should -BeGreaterThan 0
+        # What any application opening the target sees: its committed rows, replayed from its own -wal (on a copy).
+        Copy-Item $target "$folder/probe.db"; Copy-Item "$target-wal" "$folder/probe.db-wal"
+        $targetDump = (Invoke-Sqlite "$folder/probe.db" '.dump') -join "`n"
+        $targetDump | Should -Match 'committed before the crash'
+        $result = $backup | Restore-DbBackup -Target $target -Confirm:$false
+        (Invoke-Sqlite $target '.dump') -join "`n" | Should -Be $sourceDump
+        @(Get-ChildItem -LiteralPath $folder -Filter 'app.db-wal.orphaned-*').Count | Should -Be 0
+        $undo = Join-Path $folder 'undo.db'
+        $result.SafetyBackup | Restore-DbBackup -Target $undo -Confirm:$false | Out-Null
+        (Invoke-Sqlite $undo '.dump') -join "`n" | Should -Be $targetDump
+    }
+
     It 'the -wal of a live WAL-mode target is respected: the restore goes through SQLite and the result is the backup' {
         $target = Join-Path $ws 'live/app.db'
         New-Item -ItemType Directory -Force -Path (Split-Path $target) | Out-Null

@@ -22,5 +22,12 @@ public sealed class Sidecar
     /// <summary>PostgreSQL: when Test-DbBackup -RestoreTest last restored this backup into a throwaway database, and whether it passed.</summary>
     public DateTimeOffset? RestoreTestedUtc { get; set; }
     public bool? RestoreTestPassed { get; set; }
+    /// <summary>
+    /// SQLite, plain backups: the SHA-256 of the database image (as extracted) that last passed PRAGMA integrity_check and
+    /// the row counts, and when. A restore whose extracted image has exactly this SHA-256 reuses the check instead of
+    /// running it again; any other image is checked in full. Not written for encrypted backups (a plaintext hash).
+    /// </summary>
+    public string? IntegrityCheckedSha256 { get; set; }
+    public DateTimeOffset? IntegrityCheckedUtc { get; set; }
     public Manifest Manifest { get; set; } = new();
 }

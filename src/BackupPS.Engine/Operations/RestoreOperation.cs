@@ -82,7 +82,12 @@ public static class RestoreOperation
         try
         {
             verification = VerifyOperation.Verify(plan.BackupPath, plan.Record, sink, quick: false, context,
-                afterExtract: () => safetyBackup = Task.Run(() => TakeSafetyBackup(plan, request, context)));
+                afterExtract: () =>
+                {
+                    // Before the safety backup opens the target: another database's -wal must not be replayed into its copy.
+                    if (plan.DatabaseTarget is not null && File.Exists(plan.DatabaseTarget)) SqliteLeftovers.MoveAsideForeignWal(plan.DatabaseTarget, context);
+                    safetyBackup = Task.Run(() => TakeSafetyBackup(plan, request, context));
+                }, reuseCheck: true);
         }
         catch (Exception ex)
         {
@@ -102,6 +107,7 @@ public static class RestoreOperation
             throw new BackupException("BackupVerificationFailed", BackupErrorKind.InvalidData,
                 $"The backup '{plan.BackupPath}' failed verification, so nothing was restored and the target is untouched: {verification.FailureReason}", plan.BackupPath);
         }
+        RecordFullCheck(plan, verification, context);
         sink.FinishDirectories();
         result.SafetyBackup = safetyBackup?.GetAwaiter().GetResult();
 
@@ -121,6 +127,15 @@ public static class RestoreOperation
         result.Duration = clock.Elapsed;
         context.Verbose($"Restore complete in {result.Duration.TotalSeconds:0.00} s.");
         return result;
+    }
+
+    /// <summary>A full check of a listed plain backup's image is recorded in its sidecar, so later restores of it reuse it.</summary>
+    private static void RecordFullCheck(RestorePlan plan, VerifyResult verification, OperationContext context)
+    {
+        if (plan.Record is not { Encrypted: false } record || !verification.FullCheckPassed) return;
+        VerifyOperation.RecordFullCheck(record, verification);
+        try { record.Destination.WriteSidecar(record, record.Sidecar); }
+        catch (BackupException ex) { context.Warning($"The passed integrity check could not be recorded in '{record.SidecarPath}': {ex.Message}"); }
     }
 
     /// <summary>Nothing will be restored: the safety backup taken meanwhile would only be clutter, so it goes.</summary>

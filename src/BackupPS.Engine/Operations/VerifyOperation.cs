@@ -70,7 +70,9 @@ public static class VerifyOperation
     /// <summary>Verifies <paramref name="path"/> while extracting through <paramref name="sink"/>; Restore calls this to verify and extract in one pass.</summary>
     /// <param name="afterExtract">Runs once every byte is extracted and checksummed, before the (single-threaded) database
     /// check: Restore starts its safety backup there, so the two share the machine and a damaged backup starts none.</param>
-    internal static VerifyResult Verify(string path, BackupRecord? record, ExtractingSink sink, bool quick, OperationContext context, Action? afterExtract = null)
+    /// <param name="reuseCheck">Restore: skip integrity_check and row counts when the sidecar records that they passed on an
+    /// image with the SHA-256 just computed from the extracted bytes.</param>
+    internal static VerifyResult Verify(string path, BackupRecord? record, ExtractingSink sink, bool quick, OperationContext context, Action? afterExtract = null, bool reuseCheck = false)
     {
         var clock = Stopwatch.StartNew();
         var result = new VerifyResult { Path = path, Record = record, Manifest = record?.Manifest };
@@ -105,8 +107,9 @@ public static class VerifyOperation
             if (result.Passed) afterExtract?.Invoke();
             if (result.Passed && contents.Manifest.DatabaseEntry is not null)
             {
+                result.DatabaseSha256 = contents.ComputedHashes.GetValueOrDefault(contents.Manifest.DatabaseEntry.Path);
                 if (contents.Manifest.Engine == PostgresBackupOperation.EngineName) PostgresVerify.CheckDump(result, sink.DumpPath, context);
-                else CheckDatabase(result, sink.DatabasePath, quick, context);
+                else if (!(reuseCheck && !quick && ReuseCheck(result, record, context))) CheckDatabase(result, sink.DatabasePath, quick, context);
             }
         }
         result.Duration = clock.Elapsed;
@@ -167,6 +170,30 @@ public static class VerifyOperation
         else result.Pass("EntryChecksums", $"{contents.ComputedHashes.Count} entries match their SHA-256.");
     }
 
+    /// <summary>
+    /// The same bytes give the same verdict: when the sidecar records that integrity_check and the row counts passed on an
+    /// image whose SHA-256 is the one just computed from the extracted bytes, they are not run again. The hash is the
+    /// extracted image's, never the sidecar's word for it, so a sidecar claiming a check cannot vouch for other bytes.
+    /// </summary>
+    private static bool ReuseCheck(VerifyResult result, BackupRecord? record, OperationContext context)
+    {
+        if (record is not { Encrypted: false, Sidecar: { IntegrityCheckedSha256: { } checkedSha } sidecar } || result.DatabaseSha256 is null
+            || !string.Equals(checkedSha, result.DatabaseSha256, StringComparison.OrdinalIgnoreCase)) return false;
+        var reused = $"reused: PRAGMA integrity_check and the row counts passed on {sidecar.IntegrityCheckedUtc:u} for this very image (SHA-256 {result.DatabaseSha256} of the bytes just extracted)";
+        context.Verbose($"Not running PRAGMA integrity_check again: {reused}.");
+        result.Pass("IntegrityCheck", "PRAGMA integrity_check: ok (" + reused + ")");
+        result.Pass("RowCounts", $"{result.Manifest!.Tables.Count} tables, {result.Manifest.Tables.Sum(t => t.Rows)} rows, as in the manifest ({reused}).");
+        return true;
+    }
+
+    /// <summary>Records in the sidecar that the image with <see cref="VerifyResult.DatabaseSha256"/> passed the full check (plain backups only).</summary>
+    internal static void RecordFullCheck(BackupRecord record, VerifyResult result)
+    {
+        if (!result.FullCheckPassed || record.Encrypted || result.DatabaseSha256 is null) return;
+        record.Sidecar.IntegrityCheckedSha256 = result.DatabaseSha256;
+        record.Sidecar.IntegrityCheckedUtc = result.VerifiedUtc;
+    }
+
     private static void CheckDatabase(VerifyResult result, string databasePath, bool quick, OperationContext context)
     {
         var check = quick ? "quick_check" : "integrity_check";
@@ -181,6 +208,7 @@ public static class VerifyOperation
             var mismatches = RowCounts.Compare(result.Manifest!.Tables, SqliteDatabase.CountRows(connection, context.Cancellation));
             if (mismatches.Count > 0) result.Fail("RowCounts", string.Join("; ", mismatches));
             else result.Pass("RowCounts", $"{result.Manifest.Tables.Count} tables, {result.Manifest.Tables.Sum(t => t.Rows)} rows, as in the manifest{ExcludedNote(result.Manifest.Sqlite)}.");
+            result.FullCheckPassed = !quick && messages is ["ok"] && mismatches.Count == 0;
         }
         catch (SqliteException ex)
         {
@@ -217,6 +245,8 @@ public static class VerifyOperation
         if (result.Status == VerifyStatus.Partial) return;
         record.Sidecar.LastVerifiedUtc = result.VerifiedUtc;
         record.Sidecar.LastVerificationPassed = result.Passed;
+        if (result.Passed) RecordFullCheck(record, result);
+        else if (string.Equals(record.Sidecar.IntegrityCheckedSha256, result.DatabaseSha256, StringComparison.OrdinalIgnoreCase)) record.Sidecar.IntegrityCheckedSha256 = null;
         try
         {
             record.Destination.WriteSidecar(record, record.Sidecar);

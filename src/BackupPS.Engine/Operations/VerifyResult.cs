@@ -37,6 +37,10 @@ public sealed class VerifyResult
     public bool Passed => Status == VerifyStatus.Passed;
     public string? FailureReason => Checks.FirstOrDefault(c => c.Outcome == CheckOutcome.Failed)?.Message ?? PartialReason;
     public DateTimeOffset VerifiedUtc { get; set; }
+    /// <summary>SHA-256 of the database image as extracted (computed from the bytes written), when there is one.</summary>
+    public string? DatabaseSha256 { get; set; }
+    /// <summary>True when the database's integrity_check and row counts ran in this verification and passed (not reused, not quick).</summary>
+    public bool FullCheckPassed { get; set; }
     public TimeSpan Duration { get; set; }
 
     public void Pass(string name, string message) => Checks.Add(new VerifyCheck(name, CheckOutcome.Passed, message));
