@@ -352,4 +352,13 @@ public sealed class RetentionEngineTests
         Assert.Equal(["2026-11-19T08:00:00", "2026-11-19T10:00:00", "2026-11-20T10:00:00"], Kept(all));
         Assert.Equal("InvalidRetentionRule", Assert.Throws<BackupException>(() => Run(new RetentionPolicy { KeepWithinWeekly = TimeSpan.Zero }, B(Now))).ErrorId);
     }
+
+    [Fact]
+    public void Rules_are_listed_in_restics_order_within_first_then_counts_then_within_periods()
+    {
+        // restic's ApplyPolicy reports "within" before the count buckets; the oracle fixtures never combine the two.
+        var d = Run(new RetentionPolicy { KeepDaily = 1, KeepWithin = TimeSpan.FromDays(1), KeepWithinDaily = TimeSpan.FromDays(1), KeepLast = 1, TimeZone = TimeZoneInfo.Utc },
+            B("2026-11-20T10:00:00"), B("2026-11-19T10:00:00"));
+        Assert.Equal([RetentionRules.KeepWithin, RetentionRules.KeepLast, RetentionRules.KeepDaily, RetentionRules.KeepWithinDaily], Rules(At(d, "2026-11-20T10:00:00")));
+    }
 }

@@ -108,6 +108,17 @@ public static class RetentionEngine
         }
         if (candidates.Count == 0 || !policy.HasKeepRules) return;
 
+        // KeepWithin first, then the counts, then the *Within periods: the order restic lists its reasons in.
+        // The reference time of the *Within rules is the newest candidate that is not in the future (restic); when all
+        // are in the future there is none and every candidate is within.
+        var reference = candidates.Where(b => b.CreatedUtc < now).Select(b => (DateTimeOffset?)b.CreatedUtc).FirstOrDefault();
+        bool Within(RetentionBackup b, TimeSpan span) => reference is not { } r || b.CreatedUtc > r - span; // strictly after the cutoff, as restic
+        if (policy.KeepWithin is { } within)
+        {
+            foreach (var b in candidates.Where(b => Within(b, within)))
+                reasons[b].Add(new RetentionReason(RetentionRules.KeepWithin, $"within {within} of the newest"));
+        }
+
         var tz = policy.TimeZone;
         var buckets = new List<(string Rule, int Count, Func<DateTimeOffset, string> Bucket)>();
         if (policy.KeepLast is { } last) buckets.Add((RetentionRules.KeepLast, last, _ => ""));
@@ -136,16 +147,6 @@ public static class RetentionEngine
                 if (left > 0) left--;
                 reasons[b].Add(new RetentionReason(rule, detail));
             }
-        }
-
-        // The reference time of the *Within rules is the newest candidate that is not in the future (restic); when all
-        // are in the future there is none and every candidate is within.
-        var reference = candidates.Where(b => b.CreatedUtc < now).Select(b => (DateTimeOffset?)b.CreatedUtc).FirstOrDefault();
-        bool Within(RetentionBackup b, TimeSpan span) => reference is not { } r || b.CreatedUtc > r - span; // strictly after the cutoff, as restic
-        if (policy.KeepWithin is { } within)
-        {
-            foreach (var b in candidates.Where(b => Within(b, within)))
-                reasons[b].Add(new RetentionReason(RetentionRules.KeepWithin, $"within {within} of the newest"));
         }
 
         // KeepWithinHourly/...: the newest backup of each period within the span, and the oldest backup of all if it is within.
