@@ -247,12 +247,39 @@ public sealed class VerifyOperationTests : IDisposable
     [Fact]
     public void A_row_count_that_does_not_match_fails_RowCounts()
     {
+        // The manifest inside the archive and the sidecar agree (and every checksum holds), but not with the data.
         var record = MakeBackup();
-        EditSidecar(record, j => j["manifest"]!["tables"]![0]!["rows"] = 1);
+        Backups.EditBothManifests(record, CompressionKind.Zstd, m => m["tables"]![0]!["rows"] = 1);
         var result = VerifyPath(record.Path);
         AssertFailed(result, "wrong row count");
         Backups.CheckOutcome(result, "RowCounts", CheckOutcome.Failed);
         Backups.CheckOutcome(result, "IntegrityCheck", CheckOutcome.Passed);
+        Backups.CheckOutcome(result, "FileChecksum", CheckOutcome.Passed);
+        Assert.DoesNotContain(result.Checks, c => c.Name == "Manifest");
+    }
+
+    [Theory]
+    [InlineData("rows")]
+    [InlineData("name")]
+    [InlineData("drop")]
+    public void A_sidecar_whose_tables_differ_from_the_archive_fails_Manifest(string edit)
+    {
+        // The sidecar is a cache of the manifest inside: an edited count there must not become the truth.
+        var record = MakeBackup();
+        EditSidecar(record, j =>
+        {
+            var tables = j["manifest"]!["tables"]!.AsArray();
+            if (edit == "rows") tables[0]!["rows"] = tables[0]!["rows"]!.GetValue<long>() + 1;
+            else if (edit == "name") tables[0]!["name"] = "elsewhere";
+            else tables.RemoveAt(0);
+        });
+        var result = VerifyPath(record.Path);
+        AssertFailed(result, "sidecar tables edited");
+        Backups.CheckOutcome(result, "Manifest", CheckOutcome.Failed);
+        Assert.Contains("tables", result.Checks.Single(c => c.Name == "Manifest").Message);
+        var error = Assert.Throws<BackupException>(() => RestoreOperation.Plan(new RestoreRequest { Path = record.Path, Target = _temp["restored.db"] }));
+        Assert.Equal("SidecarMismatch", error.ErrorId);
+        Assert.False(File.Exists(_temp["restored.db"]));
     }
 
     [Theory]

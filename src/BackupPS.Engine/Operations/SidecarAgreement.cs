@@ -21,8 +21,19 @@ internal static class SidecarAgreement
         if (!(record.Encrypted && sidecar.SourcePath is null) && sidecar.SourcePath != archive.SourcePath) fields.Add("sourcePath");
         if (sidecar.CreatedUtc != archive.CreatedUtc) fields.Add("created");
         if (sidecar.Type != archive.Type) fields.Add("type");
+        // What verification and a restore compare the data with: an edited count would otherwise pass as the truth
+        // (a redacted sidecar of an encrypted backup holds neither).
+        if (!record.Encrypted && !SameTables(sidecar.Tables, archive.Tables)) fields.Add("tables");
+        if (!record.Encrypted && !SameLargeObjects(sidecar.Postgres?.LargeObjects, archive.Postgres?.LargeObjects)) fields.Add("postgres.largeObjects");
         return fields;
     }
+
+    private static bool SameTables(List<TableRowCount> a, List<TableRowCount> b) =>
+        a.Count == b.Count && a.Zip(b).All(p => p.First.Name == p.Second.Name && p.First.Rows == p.Second.Rows
+            && p.First.Schema == p.Second.Schema && p.First.Table == p.Second.Table && p.First.Oid == p.Second.Oid);
+
+    private static bool SameLargeObjects(PostgresLargeObjectsInfo? a, PostgresLargeObjectsInfo? b) =>
+        a is null ? b is null : b is not null && a.Count == b.Count && a.Bytes == b.Bytes && a.Sha256 == b.Sha256;
 
     public static BackupException Mismatch(string path, IReadOnlyList<string> fields) =>
         new("SidecarMismatch", BackupErrorKind.InvalidData,

@@ -1,4 +1,6 @@
+using System.Formats.Tar;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using BackupPS.Engine.Compression;
 using BackupPS.Engine.Model;
 using BackupPS.Engine.Operations;
@@ -43,6 +45,43 @@ public static class Backups
         var flag = backup.EndsWith(".zst") ? "--zstd" : backup.EndsWith(".gz") ? "--gzip" : "--no-auto-compress";
         Tool.Ok("tar", into, flag, "-xpf", backup);
         return into;
+    }
+
+    /// <summary>
+    /// Edits manifest.json INSIDE the archive and the sidecar's copy alike, and gives the sidecar the new file's size and
+    /// SHA-256: a backup whose two manifests agree with each other (and with every checksum) but not with its data.
+    /// </summary>
+    public static void EditBothManifests(BackupRecord record, CompressionKind compression, Action<JsonNode> edit)
+    {
+        var tar = new MemoryStream();
+        using (var file = File.OpenRead(record.Path))
+        using (var input = Codec.CreateDecompressor(compression, file))
+        using (var reader = new TarReader(input))
+        using (var writer = new System.Formats.Tar.TarWriter(tar, TarEntryFormat.Pax, leaveOpen: true))
+        {
+            while (reader.GetNextEntry(copyData: true) is { } entry)
+            {
+                if (entry.Name == Format.Manifest.EntryName)
+                {
+                    var manifest = JsonNode.Parse(entry.DataStream!)!;
+                    edit(manifest);
+                    entry.DataStream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(manifest.ToJsonString()));
+                }
+                writer.WriteEntry(entry);
+            }
+        }
+        using (var file = new FileStream(record.Path, FileMode.Create, FileAccess.Write))
+        {
+            var compressor = Codec.CreateCompressor(compression, file, null);
+            compressor.Write(tar.ToArray());
+            Codec.Finish(compressor);
+            compressor.Dispose();
+        }
+        var sidecar = JsonNode.Parse(File.ReadAllText(record.SidecarPath))!;
+        edit(sidecar["manifest"]!);
+        sidecar["sizeBytes"] = new FileInfo(record.Path).Length;
+        sidecar["sha256"] = Bytes.Sha256Hex(File.ReadAllBytes(record.Path));
+        File.WriteAllText(record.SidecarPath, sidecar.ToJsonString());
     }
 
     public static void CheckOutcome(VerifyResult result, string check, CheckOutcome outcome) =>
