@@ -112,7 +112,7 @@ public static class RetentionEngine
         // The reference time of the *Within rules is the newest candidate that is not in the future (restic); when all
         // are in the future there is none and every candidate is within.
         var reference = candidates.Where(b => b.CreatedUtc < now).Select(b => (DateTimeOffset?)b.CreatedUtc).FirstOrDefault();
-        bool Within(RetentionBackup b, TimeSpan span) => reference is not { } r || b.CreatedUtc > r - span; // strictly after the cutoff, as restic
+        bool Within(RetentionBackup b, RetentionPeriod span) => reference is not { } r || span.CutoffBefore(r, policy.TimeZone) is not { } cutoff || b.CreatedUtc > cutoff; // strictly after the cutoff, as restic
         if (policy.KeepWithin is { } within)
         {
             foreach (var b in candidates.Where(b => Within(b, within)))
@@ -150,7 +150,7 @@ public static class RetentionEngine
         }
 
         // KeepWithinHourly/...: the newest backup of each period within the span, and the oldest backup of all if it is within.
-        var withinBuckets = new List<(string Rule, TimeSpan? Span, Func<DateTimeOffset, string> Bucket)>
+        var withinBuckets = new List<(string Rule, RetentionPeriod? Span, Func<DateTimeOffset, string> Bucket)>
         {
             (RetentionRules.KeepWithinHourly, policy.KeepWithinHourly, t => HourOf(t, tz)),
             (RetentionRules.KeepWithinDaily, policy.KeepWithinDaily, t => DayOf(t, tz)),

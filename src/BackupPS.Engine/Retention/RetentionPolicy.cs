@@ -21,13 +21,13 @@ public sealed record RetentionPolicy
     public int? KeepMonthly { get; init; }
     public int? KeepYearly { get; init; }
     /// <summary>Keep every backup created strictly after (reference - span), the reference being the newest candidate of its series that is not in the future (as restic: relative to the newest backup, not to now).</summary>
-    public TimeSpan? KeepWithin { get; init; }
+    public RetentionPeriod? KeepWithin { get; init; }
     /// <summary>Keep the newest backup of each hour/day/ISO week/month/year that lies within this span of the reference time of <see cref="KeepWithin"/> (restic --keep-within-hourly ...).</summary>
-    public TimeSpan? KeepWithinHourly { get; init; }
-    public TimeSpan? KeepWithinDaily { get; init; }
-    public TimeSpan? KeepWithinWeekly { get; init; }
-    public TimeSpan? KeepWithinMonthly { get; init; }
-    public TimeSpan? KeepWithinYearly { get; init; }
+    public RetentionPeriod? KeepWithinHourly { get; init; }
+    public RetentionPeriod? KeepWithinDaily { get; init; }
+    public RetentionPeriod? KeepWithinWeekly { get; init; }
+    public RetentionPeriod? KeepWithinMonthly { get; init; }
+    public RetentionPeriod? KeepWithinYearly { get; init; }
     /// <summary>
     /// Only backups older than this (relative to now) are candidates for removal; younger ones are kept and take no
     /// bucket. Alone it removes every candidate; with Keep* rules, the rules are applied to the candidates only.
@@ -63,8 +63,8 @@ public sealed record RetentionPolicy
             if (value is < 1 and not Unlimited)
                 throw new BackupException("InvalidRetentionRule", BackupErrorKind.InvalidArgument, $"-{name} must be 1 or more, or -1 for unlimited (it was {value}). Leave it out to not use that rule.", name);
         foreach (var (name, value) in new[] { ("KeepWithin", KeepWithin), ("KeepWithinHourly", KeepWithinHourly), ("KeepWithinDaily", KeepWithinDaily), ("KeepWithinWeekly", KeepWithinWeekly), ("KeepWithinMonthly", KeepWithinMonthly), ("KeepWithinYearly", KeepWithinYearly) })
-            if (value is { } within && within <= TimeSpan.Zero)
-                throw new BackupException("InvalidRetentionRule", BackupErrorKind.InvalidArgument, $"-{name} must be a positive time span (it was {within}).", name);
+            if (value is { } within && !within.IsPositive)
+                throw new BackupException("InvalidRetentionRule", BackupErrorKind.InvalidArgument, $"-{name} must be a positive span (it was {within}). Give {RetentionPeriod.AcceptedForms}.", name);
         if (OlderThan is { } older && older < TimeSpan.Zero)
             throw new BackupException("InvalidRetentionRule", BackupErrorKind.InvalidArgument, $"-OlderThan must not be negative (it was {older}).", "OlderThan");
     }

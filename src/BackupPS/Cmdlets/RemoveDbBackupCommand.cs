@@ -56,22 +56,28 @@ public sealed class RemoveDbBackupCommand : BackupInputCmdlet
     public int? KeepYearly { get; set; }
 
     [Parameter(ParameterSetName = PolicySet)]
-    public TimeSpan? KeepWithin { get; set; }
+    [RetentionPeriodTransformation]
+    public RetentionPeriod? KeepWithin { get; set; }
 
     [Parameter(ParameterSetName = PolicySet)]
-    public TimeSpan? KeepWithinHourly { get; set; }
+    [RetentionPeriodTransformation]
+    public RetentionPeriod? KeepWithinHourly { get; set; }
 
     [Parameter(ParameterSetName = PolicySet)]
-    public TimeSpan? KeepWithinDaily { get; set; }
+    [RetentionPeriodTransformation]
+    public RetentionPeriod? KeepWithinDaily { get; set; }
 
     [Parameter(ParameterSetName = PolicySet)]
-    public TimeSpan? KeepWithinWeekly { get; set; }
+    [RetentionPeriodTransformation]
+    public RetentionPeriod? KeepWithinWeekly { get; set; }
 
     [Parameter(ParameterSetName = PolicySet)]
-    public TimeSpan? KeepWithinMonthly { get; set; }
+    [RetentionPeriodTransformation]
+    public RetentionPeriod? KeepWithinMonthly { get; set; }
 
     [Parameter(ParameterSetName = PolicySet)]
-    public TimeSpan? KeepWithinYearly { get; set; }
+    [RetentionPeriodTransformation]
+    public RetentionPeriod? KeepWithinYearly { get; set; }
 
     [Parameter(ParameterSetName = PolicySet)]
     public TimeSpan? OlderThan { get; set; }
@@ -147,6 +153,29 @@ public sealed class RemoveDbBackupCommand : BackupInputCmdlet
         var removed = new HashSet<RetentionDecision>(results.Where(r => r.Removed).Select(r => r.Decision), ReferenceEqualityComparer.Instance);
         foreach (var decision in plan.Decisions)
             WriteObject(DbBackupRetentionDecision.From(decision, removed.Contains(decision)));
+    }
+
+    /// <summary>A -KeepWithin* span: restic's "1y2m3d4h" or a TimeSpan (what worked before calendar spans still works).</summary>
+    private sealed class RetentionPeriodTransformationAttribute : ArgumentTransformationAttribute
+    {
+        public override object? Transform(EngineIntrinsics engineIntrinsics, object? inputData)
+        {
+            var value = inputData is PSObject pso ? pso.BaseObject : inputData;
+            try
+            {
+                return value switch
+                {
+                    null or RetentionPeriod => value,
+                    TimeSpan span => (RetentionPeriod)span,
+                    string text => RetentionPeriod.Parse(text),
+                    _ => RetentionPeriod.Parse(Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? ""),
+                };
+            }
+            catch (BackupException e)
+            {
+                throw new ArgumentTransformationMetadataException(e.Message, e);
+            }
+        }
     }
 
     /// <summary>A Keep* count: 1 or more, or -1 for unlimited (as restic).</summary>
