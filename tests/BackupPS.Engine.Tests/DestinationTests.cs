@@ -24,13 +24,26 @@ public sealed class DestinationTests : IDisposable
     [Fact]
     public void Open_chooses_the_kind_by_the_s3_scheme()
     {
-        Assert.IsType<LocalFolderDestination>(Destination.Open(_temp["b"]));
-        var s3 = Assert.IsType<S3Destination>(Destination.Open("s3://my-bucket/some/prefix/", new S3Settings { Endpoint = "http://127.0.0.1:9", AccessKey = "k", SecretKey = "s" }));
+        Assert.IsType<LocalFolderDestination>(StoreRegistry.Open(_temp["b"]));
+        var s3 = Assert.IsType<S3Destination>(StoreRegistry.Open("s3://my-bucket/some/prefix/", new StoreConnections { S3 = new S3Settings { Endpoint = "http://127.0.0.1:9", AccessKey = "k", SecretKey = "s" } }));
         Assert.Equal("s3://my-bucket/some/prefix", s3.Location);
         Assert.Equal("s3://my-bucket/some/prefix/a.tar.zst", s3.PathOf("a.tar.zst"));
         Assert.Null(s3.LocalFolder);
         Assert.Null(s3.Space);
-        Assert.Equal("s3://my-bucket", Destination.Open("S3://my-bucket", new S3Settings { Endpoint = "http://127.0.0.1:9", AccessKey = "k", SecretKey = "s" }).Location);
+        Assert.Equal("s3://my-bucket", StoreRegistry.Open("S3://my-bucket", new StoreConnections { S3 = new S3Settings { Endpoint = "http://127.0.0.1:9", AccessKey = "k", SecretKey = "s" } }).Location);
+    }
+
+    [Theory]
+    [InlineData("azblob://container/prefix")]
+    [InlineData("ftp://host/folder")]
+    public void An_unknown_scheme_is_refused_naming_the_known_ones(string location)
+    {
+        var ex = Assert.Throws<BackupException>(() => StoreRegistry.Open(location));
+        Assert.Equal("StoreUnknownScheme", ex.ErrorId);
+        Assert.Equal(BackupErrorKind.InvalidArgument, ex.Kind);
+        Assert.Contains("s3://", ex.Message);
+        Assert.Equal("StoreUnknownScheme", Assert.Throws<BackupException>(() => StoreRegistry.Locate(location + "/x.tar.zst")).ErrorId);
+        Assert.False(Directory.Exists(location)); // never taken for a relative folder name
     }
 
     [Theory]
@@ -40,7 +53,7 @@ public sealed class DestinationTests : IDisposable
     [InlineData("s3://bucket//x")]
     public void Invalid_s3_locations_are_refused(string location)
     {
-        var ex = Assert.Throws<BackupException>(() => Destination.Open(location, new S3Settings { Endpoint = "http://127.0.0.1:9", AccessKey = "k", SecretKey = "s" }));
+        var ex = Assert.Throws<BackupException>(() => StoreRegistry.Open(location, new StoreConnections { S3 = new S3Settings { Endpoint = "http://127.0.0.1:9", AccessKey = "k", SecretKey = "s" } }));
         Assert.Equal("S3InvalidLocation", ex.ErrorId);
         Assert.Equal(BackupErrorKind.InvalidArgument, ex.Kind);
     }
@@ -48,7 +61,7 @@ public sealed class DestinationTests : IDisposable
     [Fact]
     public void A_half_given_credential_is_refused_without_echoing_the_secret()
     {
-        var ex = Assert.Throws<BackupException>(() => Destination.Open("s3://bucket/x", new S3Settings { Endpoint = "http://127.0.0.1:9", AccessKey = "AKIAEXAMPLE", SecretKey = "" }));
+        var ex = Assert.Throws<BackupException>(() => StoreRegistry.Open("s3://bucket/x", new StoreConnections { S3 = new S3Settings { Endpoint = "http://127.0.0.1:9", AccessKey = "AKIAEXAMPLE", SecretKey = "" } }));
         Assert.Equal("S3CredentialsMissing", ex.ErrorId);
         var settings = new S3Settings { AccessKey = "AKIAEXAMPLE", SecretKey = "very-secret-value" };
         Assert.DoesNotContain("very-secret-value", settings.ToString());
@@ -135,7 +148,7 @@ public sealed class DestinationTests : IDisposable
         var db = _temp["app.db"];
         Db.Create(db);
         var source = Backups.Make(db, _temp["a"]);
-        var target = Destination.Open(_temp["b"]);
+        var target = StoreRegistry.Open(_temp["b"]);
         var copy = CopyOperation.Run(source, target, skipExisting: false, OperationContext.None);
         Assert.NotNull(copy);
         Assert.Equal(source.Sha256, copy!.Sha256);
@@ -156,7 +169,7 @@ public sealed class DestinationTests : IDisposable
         var bytes = File.ReadAllBytes(source.Path);
         bytes[bytes.Length / 2] ^= 0x40; // bit rot after the backup was written
         File.WriteAllBytes(source.Path, bytes);
-        var target = Destination.Open(_temp["b"]);
+        var target = StoreRegistry.Open(_temp["b"]);
         var ex = Assert.Throws<BackupException>(() => CopyOperation.Run(source, target, skipExisting: false, OperationContext.None));
         Assert.Equal("CopyChecksumMismatch", ex.ErrorId);
         Assert.Empty(target.List());

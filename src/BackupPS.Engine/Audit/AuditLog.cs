@@ -8,9 +8,9 @@ namespace BackupPS.Engine.Audit;
 /// </summary>
 public static class AuditLog
 {
-    /// <summary>The destination whose log gets <paramref name="entry"/>: the one it carries, else its local folder (an s3:// location without its connection is skipped).</summary>
+    /// <summary>The destination whose log gets <paramref name="entry"/>: the one it carries, else its local folder (a store location without its connection is skipped).</summary>
     private static Destinations.IBackupDestination? StoreOf(AuditEntry entry) =>
-        entry.Store ?? (string.IsNullOrWhiteSpace(entry.Destination) || Destinations.Destination.IsS3(entry.Destination)
+        entry.Store ?? (string.IsNullOrWhiteSpace(entry.Destination) || Destinations.StoreRegistry.HasScheme(entry.Destination)
             ? null : new Destinations.LocalFolderDestination(entry.Destination));
 
     /// <summary>Appends <paramref name="entry"/> to the audit log of a local folder (the entry's own destination wins when it carries one).</summary>

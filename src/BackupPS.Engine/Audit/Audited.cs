@@ -48,7 +48,7 @@ public static class Audited
     /// <summary>An entry for <paramref name="operation"/> on a backup file: its folder, id and database from the record when listed.</summary>
     public static AuditEntry ForBackup(AuditOperation operation, BackupRecord? record, string? path)
     {
-        var remote = record is null && path is not null && Destinations.Destination.IsS3(path);
+        var remote = record is null && path is not null && Destinations.StoreRegistry.HasScheme(path);
         var file = record?.Path ?? (path is null ? null : remote ? path : System.IO.Path.GetFullPath(path));
         return new AuditEntry
         {
@@ -92,7 +92,7 @@ public static class Audited
         entry.BackupId ??= result.Manifest?.Id;
         entry.Database ??= result.Manifest?.DatabaseName;
         entry.Type ??= result.Manifest?.Type.ToString();
-        if (entry.Bytes is null && !Destinations.Destination.IsS3(result.Path) && File.Exists(result.Path)) entry.Bytes = new FileInfo(result.Path).Length;
+        if (entry.Bytes is null && !Destinations.StoreRegistry.HasScheme(result.Path) && File.Exists(result.Path)) entry.Bytes = new FileInfo(result.Path).Length;
         // Partial (encrypted, no key): the contents were not checked, so neither a success nor a damaged backup.
         entry.Result = result.Status switch { VerifyStatus.Passed => AuditResult.Succeeded, VerifyStatus.Partial => AuditResult.Skipped, _ => AuditResult.Failed };
         if (!result.Passed) entry.Error = result.FailureReason ?? "No check ran.";

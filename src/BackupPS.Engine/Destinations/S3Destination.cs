@@ -51,7 +51,7 @@ public sealed class S3Destination : IBackupDestination
 
     public static (string Bucket, string Prefix) Parse(string location)
     {
-        var rest = location.StartsWith(Destination.S3Scheme, StringComparison.OrdinalIgnoreCase) ? location[Destination.S3Scheme.Length..] : "";
+        var rest = location.StartsWith(S3StoreKind.Prefix, StringComparison.OrdinalIgnoreCase) ? location[S3StoreKind.Prefix.Length..] : "";
         var slash = rest.IndexOf('/');
         var bucket = slash < 0 ? rest : rest[..slash];
         var prefix = slash < 0 ? "" : rest[(slash + 1)..].TrimEnd('/');

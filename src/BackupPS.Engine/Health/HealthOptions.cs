@@ -12,7 +12,7 @@ public sealed class HealthOptions
     /// <summary>The destination to look for the database's backups in; null: no backup checks.</summary>
     public string? Destination { get; init; }
     /// <summary>How to reach an s3:// Destination.</summary>
-    public Destinations.S3Settings? S3 { get; init; }
+    public Destinations.StoreConnections? Stores { get; init; }
     public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(30);
     /// <summary>A last backup older than this is a warning.</summary>
     public TimeSpan MaxBackupAge { get; init; } = TimeSpan.FromHours(24);
@@ -28,7 +28,7 @@ internal static class BackupHealth
     public static void Evaluate(HealthReport report, HealthOptions options, Func<IEnumerable<BackupRecord>, IEnumerable<BackupRecord>> match, OperationContext context)
     {
         if (options.Destination is null) return;
-        var store = Destinations.Destination.Open(options.Destination, options.S3);
+        var store = Destinations.StoreRegistry.Open(options.Destination, options.Stores);
         report.Destination = store.Location;
         List<BackupRecord> records;
         try

@@ -35,9 +35,9 @@ public static class StorageStatistics
     /// Groups the listed backups of <paramref name="destination"/> by database name (optionally filtered by wildcard
     /// patterns), sorted by name. Every type counts (PreRestore safety copies take space too).
     /// </summary>
-    public static List<DatabaseStorage> Compute(string destination, string[]? databaseNames, Action<BackupException>? onProblem, Destinations.S3Settings? s3 = null)
+    public static List<DatabaseStorage> Compute(string destination, string[]? databaseNames, Action<BackupException>? onProblem, Destinations.StoreConnections? stores = null)
     {
-        var store = Destinations.Destination.Open(destination, s3);
+        var store = Destinations.StoreRegistry.Open(destination, stores);
         var root = store.Location;
         var records = store.List(onProblem);
         var space = store.Space;

@@ -19,7 +19,7 @@ public sealed class ImportRequest
     public required string Path { get; init; }
     public required string Destination { get; init; }
     /// <summary>How to reach an s3:// Destination.</summary>
-    public S3Settings? S3 { get; init; }
+    public StoreConnections? Stores { get; init; }
     /// <summary>When the backup was made; null = the file's modification time.</summary>
     public DateTimeOffset? Created { get; init; }
     /// <summary>null = from the file name (compression and database extensions and a trailing date stripped).</summary>
@@ -140,7 +140,7 @@ public static partial class ImportOperation
     public static BackupRecord? Run(ImportRequest request, OperationContext context)
     {
         // Opened before the run, so a failed or skipped import is audited where it was going (an S3 prefix too).
-        var store = Destinations.Destination.Open(request.Destination, request.S3);
+        var store = Destinations.StoreRegistry.Open(request.Destination, request.Stores);
         return Audit.Audited.Run(context, new Audit.AuditEntry
         {
             Operation = Audit.AuditOperation.Import,

@@ -18,7 +18,7 @@ public static class BackupOperation
 {
     public static BackupRecord Run(BackupRequest request, OperationContext context)
     {
-        var destination = request.Target ?? Destinations.Destination.Open(request.Destination, request.S3);
+        var destination = request.Target ?? Destinations.StoreRegistry.Open(request.Destination, request.Stores);
         return Audit.Audited.Run(context, new Audit.AuditEntry
         {
             Operation = Audit.AuditOperation.New,

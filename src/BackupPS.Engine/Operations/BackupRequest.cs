@@ -8,10 +8,10 @@ public sealed class BackupRequest
 {
     public string? DatabasePath { get; init; }
     public IReadOnlyList<string> IncludePaths { get; init; } = [];
-    /// <summary>A folder (resolved) or s3://bucket/prefix; see <see cref="S3"/>.</summary>
+    /// <summary>A folder (resolved) or s3://bucket/prefix; see <see cref="Stores"/>.</summary>
     public required string Destination { get; init; }
     /// <summary>How to reach an s3:// Destination.</summary>
-    public Destinations.S3Settings? S3 { get; init; }
+    public Destinations.StoreConnections? Stores { get; init; }
     /// <summary>An already open destination (e.g. the S3 store a restored backup came from); overrides Destination.</summary>
     public Destinations.IBackupDestination? Target { get; init; }
     /// <summary>Null: Database without IncludePaths, Full with IncludePaths and a database, Files with IncludePaths only.</summary>

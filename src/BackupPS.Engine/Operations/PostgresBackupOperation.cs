@@ -15,7 +15,7 @@ public sealed class PostgresBackupRequest
     public required PostgresConnectionInfo Connection { get; init; }
     /// <summary>A folder (resolved) or s3://bucket/prefix; see <see cref="S3"/>.</summary>
     public required string Destination { get; init; }
-    public Destinations.S3Settings? S3 { get; init; }
+    public Destinations.StoreConnections? Stores { get; init; }
     /// <summary>An already open destination; overrides Destination.</summary>
     public Destinations.IBackupDestination? Target { get; init; }
     public BackupType Type { get; init; } = BackupType.Database;
@@ -56,7 +56,7 @@ public static class PostgresBackupOperation
 
     public static BackupRecord Run(PostgresBackupRequest request, OperationContext context)
     {
-        var destination = request.Target ?? Destination.Open(request.Destination, request.S3);
+        var destination = request.Target ?? StoreRegistry.Open(request.Destination, request.Stores);
         return Audit.Audited.Run(context, new Audit.AuditEntry
         {
             Operation = Audit.AuditOperation.New,

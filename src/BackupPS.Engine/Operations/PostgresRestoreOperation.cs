@@ -17,7 +17,7 @@ public sealed class PostgresRestoreRequest
     public string? Username { get; init; }
     internal byte[]? Password { get; init; }
     public string? SafetyBackupDestination { get; init; }
-    public S3Settings? S3 { get; init; }
+    public StoreConnections? Stores { get; init; }
     public bool Force { get; init; }
     public int Jobs { get; init; } = DefaultJobs;
     public string? PgBinPath { get; init; }
@@ -28,11 +28,11 @@ public sealed class PostgresRestoreRequest
     public static int DefaultJobs => Environment.ProcessorCount >= 2 ? 2 : 1;
 
     public static PostgresRestoreRequest Create(BackupRecord? record, string? path, string? target, string? username, byte[]? password,
-        string? safetyBackupDestination, bool force, int? jobs, string? pgBinPath, bool restoreGlobals = false, S3Settings? s3 = null) => new()
+        string? safetyBackupDestination, bool force, int? jobs, string? pgBinPath, bool restoreGlobals = false, StoreConnections? stores = null) => new()
     {
         Record = record, Path = path, Target = target, Username = username, Password = password,
         SafetyBackupDestination = safetyBackupDestination, Force = force, Jobs = jobs ?? DefaultJobs, PgBinPath = pgBinPath,
-        RestoreGlobals = restoreGlobals, S3 = s3,
+        RestoreGlobals = restoreGlobals, Stores = stores,
     };
 }
 
@@ -50,7 +50,7 @@ public static class PostgresRestoreOperation
 
     public static (RestorePlan Plan, PostgresConnectionInfo Target) Plan(PostgresRestoreRequest request, Encryption.KeyRing? keys = null)
     {
-        var record = request.Record ?? BackupLocator.FromPath(request.Path ?? throw new ArgumentException("Record or Path is required."), request.S3);
+        var record = request.Record ?? BackupLocator.FromPath(request.Path ?? throw new ArgumentException("Record or Path is required."), request.Stores);
         var path = record?.Path ?? System.IO.Path.GetFullPath(request.Path!);
         // An encrypted backup's sidecar holds no source or table names: the manifest inside is read, which needs the key.
         var manifest = record is { Encrypted: false } ? record.Manifest : ManifestPeek.Read(path, keys, record);
@@ -91,7 +91,7 @@ public static class PostgresRestoreOperation
         }
 
         // Extract beside a local backup; a remote one's dump goes to the system temporary folder.
-        var workDir = Destination.IsS3(plan.BackupPath) ? System.IO.Path.GetTempPath() : System.IO.Path.GetDirectoryName(plan.BackupPath)!;
+        var workDir = plan.Record is { Destination.LocalFolder: null } ? System.IO.Path.GetTempPath() : System.IO.Path.GetDirectoryName(plan.BackupPath)!;
         using var scratch = NewScratch(workDir);
         var sink = new ExtractingSink(scratch.File("database.pgdump"), filesStagingRoot: null);
         Task<BackupRecord?> safety = Task.FromResult<BackupRecord?>(null);
@@ -108,7 +108,7 @@ public static class PostgresRestoreOperation
                 context.Verbose($"Taking the pre-restore safety backup of {target.Display()} into '{destination}'.");
                 safety = Task.Run(() => (BackupRecord?)PostgresBackupOperation.Run(new PostgresBackupRequest
                 {
-                    Connection = target, Destination = destination, Target = safetyTarget, S3 = request.S3, Type = BackupType.PreRestore, PgBinPath = request.PgBinPath,
+                    Connection = target, Destination = destination, Target = safetyTarget, Stores = request.Stores, Type = BackupType.PreRestore, PgBinPath = request.PgBinPath,
                     // An encrypted backup's safety copy is encrypted with the same keys: no readable copy lands beside it.
                     Encryption = Encryption.EncryptedBackups.SafetyCopyNeedsEncryption(plan.BackupPath, plan.Record) ? context.Keys : null,
                     Description = $"Before restoring backup {plan.Manifest.Id} ({plan.Manifest.CreatedUtc:u})", Tags = ["PreRestore"],

@@ -19,7 +19,7 @@ public static class RestoreOperation
 {
     public static RestorePlan Plan(RestoreRequest request, Encryption.KeyRing? keys = null)
     {
-        var record = request.Record ?? BackupLocator.FromPath(request.Path ?? throw new ArgumentException("Record or Path is required."), request.S3);
+        var record = request.Record ?? BackupLocator.FromPath(request.Path ?? throw new ArgumentException("Record or Path is required."), request.Stores);
         var path = record?.Path ?? System.IO.Path.GetFullPath(request.Path!);
         // Where to restore comes from the manifest inside the archive, never from the sidecar alone: an encrypted
         // backup's sidecar does not say where its database came from, and a plain one can be edited.
@@ -190,7 +190,7 @@ public static class RestoreOperation
             IncludePaths = files,
             Destination = destination,
             Target = target,
-            S3 = request.S3,
+            Stores = request.Stores,
             Type = BackupType.PreRestore,
             Name = database is null ? plan.Manifest.DatabaseName : null,
             Description = $"Before restoring backup {plan.Manifest.Id} ({plan.Manifest.CreatedUtc:u})",

@@ -14,7 +14,7 @@ public sealed class RestoreRequest
     /// <summary>Where the pre-restore safety backup goes (a folder or s3://...); the restored backup's destination when null.</summary>
     public string? SafetyBackupDestination { get; init; }
     /// <summary>How to reach an s3:// SafetyBackupDestination or Path.</summary>
-    public Destinations.S3Settings? S3 { get; init; }
+    public Destinations.StoreConnections? Stores { get; init; }
     /// <summary>Overwrite a target that exists but is not a SQLite database.</summary>
     public bool Force { get; init; }
     public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(30);

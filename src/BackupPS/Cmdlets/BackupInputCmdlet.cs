@@ -31,12 +31,12 @@ public abstract class BackupInputCmdlet : MeteredDbBackupCmdlet
         foreach (var given in Path)
         {
             var path = ResolveLocation(given);
-            if (!BackupPS.Engine.Destinations.Destination.IsS3(path))
+            if (!BackupPS.Engine.Destinations.StoreRegistry.HasScheme(path))
             {
                 yield return (null, path);
                 continue;
             }
-            // An s3:// key: its sidecar is read here, with the -S3* parameters; a missing one was reported by FindRecord.
+            // A store key (s3://...): its sidecar is read here, with the store parameters; a missing one was reported by FindRecord.
             if (FindRecord(path) is { } record) yield return (record, record.Path);
         }
     }
@@ -44,7 +44,7 @@ public abstract class BackupInputCmdlet : MeteredDbBackupCmdlet
     protected BackupRecord? FindRecord(string path)
     {
         BackupRecord? record = null;
-        Try(() => record = BackupLocator.FromPath(path, S3), path);
+        Try(() => record = BackupLocator.FromPath(path, Stores), path);
         return record;
     }
 }

@@ -29,7 +29,7 @@ public sealed class CopyDbBackupCommand : BackupInputCmdlet
         {
             Try(() =>
             {
-                var source = record ?? BackupLocator.RequireListed(path, S3, "Copy-DbBackup copies only those (its SHA-256 is checked against the sidecar).");
+                var source = record ?? BackupLocator.RequireListed(path, Stores, "Copy-DbBackup copies only those (its SHA-256 is checked against the sidecar).");
                 if (!ShouldProcess($"{source.Path} -> {_destination!.Location}", "Copy backup")) return;
                 var copy = RunEngine(context => CopyOperation.Run(source, _destination!, SkipExisting, context));
                 if (copy is not null) WriteObject(DbBackup.From(copy));

@@ -6,7 +6,7 @@ namespace BackupPS.Cmdlets;
 /// <summary>
 /// Cmdlets that take a destination (a folder or s3://bucket/prefix): the -S3* parameters, in this one place, and the
 /// opening of a destination from what the user gave. Credentials go from the PSCredential straight into the engine's
-/// S3Settings (memory only): never printed, never stored.
+/// StoreConnections (memory only): never printed, never stored.
 /// </summary>
 public abstract class DestinationCmdlet : DbBackupCmdlet
 {
@@ -33,10 +33,12 @@ public abstract class DestinationCmdlet : DbBackupCmdlet
     [ValidateSet("None", "AES256", "aws:kms")]
     public string? S3ServerSideEncryption { get; set; }
 
-    private S3Settings? _s3;
+    private StoreConnections? _stores;
 
-    /// <summary>How to reach S3, from the -S3* parameters.</summary>
-    protected S3Settings S3 => _s3 ??= new S3Settings
+    /// <summary>How to reach each kind of remote store, from the store parameters (-S3*).</summary>
+    protected StoreConnections Stores => _stores ??= new StoreConnections { S3 = S3Settings() };
+
+    private S3Settings S3Settings() => new()
     {
         Endpoint = S3Endpoint,
         Region = S3Region,
@@ -47,9 +49,9 @@ public abstract class DestinationCmdlet : DbBackupCmdlet
         ServerSideEncryption = S3ServerSideEncryption,
     };
 
-    /// <summary>An s3:// location as given; a folder resolved against the current PowerShell location.</summary>
-    protected string ResolveLocation(string location) => Destination.IsS3(location) ? location : ResolvePath(location);
+    /// <summary>A store location (scheme://...) as given; a folder resolved against the current PowerShell location.</summary>
+    protected string ResolveLocation(string location) => StoreRegistry.HasScheme(location) ? location : ResolvePath(location);
 
-    /// <summary>Opens the destination a location names (a folder or s3://bucket/prefix).</summary>
-    protected IBackupDestination OpenDestination(string location) => Destination.Open(ResolveLocation(location), S3);
+    /// <summary>Opens the destination a location names (a folder or scheme://container/prefix), through the store registry.</summary>
+    protected IBackupDestination OpenDestination(string location) => StoreRegistry.Open(ResolveLocation(location), Stores);
 }

@@ -24,7 +24,7 @@ public sealed class GetDbBackupStorageCommand : DestinationCmdlet
             var path = ResolveLocation(folder);
             Try(() =>
             {
-                var stats = StorageStatistics.Compute(path, DatabaseName, problem => WriteError(ErrorFor(problem, path)), S3);
+                var stats = StorageStatistics.Compute(path, DatabaseName, problem => WriteError(ErrorFor(problem, path)), Stores);
                 if (stats.Count == 0) WriteVerbose($"No listed backups{(DatabaseName is null ? "" : " of " + string.Join(", ", DatabaseName))} in '{path}'.");
                 foreach (var s in stats) WriteObject(DbBackupStorage.From(s));
             }, path);

@@ -34,7 +34,7 @@ public sealed class GetDbHealthCommand : DestinationCmdlet
             Quick = Quick,
             Exact = Exact,
             Destination = Destination is null ? null : ResolveLocation(Destination),
-            S3 = S3,
+            Stores = Stores,
         };
         if (PostgresConnectionInfo.IsPostgres(Database))
         {

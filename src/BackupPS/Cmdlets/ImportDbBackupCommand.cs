@@ -53,7 +53,7 @@ public sealed class ImportDbBackupCommand : ArchiveWritingCmdlet
                     {
                         Path = file,
                         Destination = destination,
-                        S3 = S3,
+                        Stores = Stores,
                         Created = Created is { } c ? new DateTimeOffset(c) : null,
                         DatabaseName = DatabaseName,
                         Engine = Engine,

@@ -97,7 +97,7 @@ public sealed class RemoveDbBackupCommand : BackupInputCmdlet
             Try(() =>
             {
                 // -Path gives no record: find the sidecar beside the file (BackupNotFound if the file is missing).
-                var target = record ?? BackupLocator.RequireListed(path, S3, "Remove-DbBackup removes only those. Delete the file yourself if it should go.");
+                var target = record ?? BackupLocator.RequireListed(path, Stores, "Remove-DbBackup removes only those. Delete the file yourself if it should go.");
                 var description = $"Backup {target.Id} of '{target.DatabaseName}' ({target.Type}, {target.CreatedUtc.LocalDateTime:yyyy-MM-dd HH:mm:ss}) and its sidecar";
                 if (!(Force && !IsWhatIf) && !ShouldProcess(target.Path, "Remove " + description)) return;
                 RunEngine(context => RemoveOperation.Run(target, context));

@@ -69,7 +69,7 @@ public sealed class RestoreDbBackupCommand : KeyedBackupInputCmdlet
                 Target = Target is null ? null : ResolvePath(Target),
                 FilesTarget = FilesTarget is null ? null : ResolvePath(FilesTarget),
                 SafetyBackupDestination = SafetyBackupDestination is null ? null : ResolveLocation(SafetyBackupDestination),
-                S3 = S3,
+                Stores = Stores,
                 Force = Force,
                 LockTimeout = TimeSpan.FromSeconds(LockTimeoutSec),
             };
@@ -97,7 +97,7 @@ public sealed class RestoreDbBackupCommand : KeyedBackupInputCmdlet
         {
             var (user, password) = PostgresCmdletSupport.FromCredential(Credential);
             var request = PostgresRestoreRequest.Create(record, path, Target, user, password,
-                SafetyBackupDestination is null ? null : ResolveLocation(SafetyBackupDestination), Force, Jobs, PgBinPath is null ? null : ResolvePath(PgBinPath), RestoreGlobals, S3);
+                SafetyBackupDestination is null ? null : ResolveLocation(SafetyBackupDestination), Force, Jobs, PgBinPath is null ? null : ResolvePath(PgBinPath), RestoreGlobals, Stores);
             var (plan, target) = PostgresRestoreOperation.Plan(request, Keys);
             if (!_targetsRestored.Add(plan.DatabaseTarget!))
                 throw new BackupException("MultipleBackupsForOneTarget", BackupErrorKind.InvalidArgument,
