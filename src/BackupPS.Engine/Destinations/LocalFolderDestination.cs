@@ -164,7 +164,11 @@ public sealed class LocalFolderDestination : IBackupDestination
         }
     }
 
-    public IBackupWriter CreateBackup(string fileName, OperationContext context) => new LocalBackupWriter(this, PathOf(fileName));
+    public IBackupWriter CreateBackup(string fileName, OperationContext context)
+    {
+        StoreGuards.RefuseExisting(this, fileName);
+        return new LocalBackupWriter(this, PathOf(fileName));
+    }
 
     public void CleanStale(OperationContext context) => Operations.StaleTemporaryFiles.Clean(Root, context);
 

@@ -260,7 +260,11 @@ public sealed class S3Destination : IBackupDestination
         }
     }
 
-    public IBackupWriter CreateBackup(string fileName, OperationContext context) => new S3BackupWriter(this, KeyOf(fileName), PathOf(fileName), context);
+    public IBackupWriter CreateBackup(string fileName, OperationContext context)
+    {
+        StoreGuards.RefuseExisting(this, fileName);
+        return new S3BackupWriter(this, KeyOf(fileName), PathOf(fileName), context);
+    }
 
     public Stream OpenRead(BackupRecord record)
     {

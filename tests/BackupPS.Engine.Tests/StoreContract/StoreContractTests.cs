@@ -147,6 +147,20 @@ public sealed class StoreContractTests : IClassFixture<S3TestServer>, IDisposabl
     }
 
     [Theory, MemberData(nameof(Stores))]
+    public void A_listed_backup_is_never_overwritten(string kind)
+    {
+        var store = Fresh(kind);
+        var content = Content(3000);
+        var record = Write(store, NameOf(9), content);
+        var ex = Assert.Throws<BackupException>(() => Write(store, NameOf(9), Content(100)));
+        Assert.Equal("BackupAlreadyExists", ex.ErrorId);
+        var listed = Assert.Single(store.List());
+        Assert.Equal(record.Sidecar.Sha256, listed.Sidecar.Sha256);
+        using var read = store.OpenRead(listed);
+        Assert.Equal(SHA256.HashData(content), SHA256.HashData(ReadAll(read)));
+    }
+
+    [Theory, MemberData(nameof(Stores))]
     public void Audit_lines_append_in_order(string kind)
     {
         var store = Fresh(kind);
