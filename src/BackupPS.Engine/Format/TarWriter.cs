@@ -5,7 +5,8 @@ namespace BackupPS.Engine.Format;
 
 /// <summary>
 /// Writes a POSIX (pax) tar stream entry by entry, each entry's size known before its data, so a database can be
-/// streamed straight from disk without buffering. Long or non-ASCII names get a pax 'x' header, like GNU tar does.
+/// streamed straight from disk without buffering. Long or non-ASCII names get a pax 'x' header, like GNU tar does,
+/// or a GNU 'L' long-name entry when the name holds a newline (docs/format.md, format 2).
 /// System.Formats.Tar reads these archives back; its writer needs seekable data streams, which is why this exists.
 /// </summary>
 internal sealed class TarWriter(Stream output)
