@@ -63,6 +63,19 @@ Describe 'Hostile file names inside an included folder' {
         (& sqlite3 $db .dump) | Should -Be $before
     }
 
+    It 'round-trip exactly in an encrypted backup too' {
+        $tree = Join-Path $ws 'enc-tree'
+        & python3 "$tools/hostile_names_tree.py" $tree
+        $LASTEXITCODE | Should -Be 0
+        $pw = ConvertTo-SecureString 'odd names' -AsPlainText -Force
+        $b = New-DbBackup -Type Files -Name enc -Destination (Join-Path $ws 'dest-enc') -IncludePath $tree -Passphrase $pw -ErrorAction Stop
+        ($b | Test-DbBackup -Passphrase $pw).Passed | Should -BeTrue
+        $out = Join-Path $ws 'enc-out'
+        $b | Restore-DbBackup -FilesTarget $out -Passphrase $pw -Force -Confirm:$false -ErrorAction Stop | Out-Null
+        & python3 "$tools/compare_trees.py" $tree (Join-Path $out 'enc-tree') | Should -BeNullOrEmpty
+        $LASTEXITCODE | Should -Be 0
+    }
+
     It 'keeps manifest format 1 when no name needs escaping' {
         $plain = Join-Path $ws 'plain'
         New-Item -ItemType Directory -Path $plain | Out-Null
