@@ -84,7 +84,24 @@ public sealed class ArchiveReaderTests : IDisposable
         var content = "pwned"u8.ToArray();
         archive.Manifest.Entries.Add(new ManifestEntry { Path = name, Kind = EntryKind.File, Size = content.Length, Mode = "0644" });
         archive.Entries.Insert(4, HandBuiltArchive.File(name, content));
-        AssertCorrupt(archive, name.StartsWith("manifest") ? "outside the database/ and files/ folders" : "unsafe path");
+        // Off Windows a backslash is an ordinary name character, so "files\..\evil" is one name outside files/.
+        var outside = name.StartsWith("manifest") || (name.Contains('\\') && !OperatingSystem.IsWindows());
+        AssertCorrupt(archive, outside ? "outside the database/ and files/ folders" : "unsafe path");
+    }
+
+    [Theory]
+    [InlineData("files/r/new\nline")]
+    [InlineData("files/r/back\\slash")]
+    [InlineData("files/r/carriage\rreturn")]
+    public void An_escaped_checksum_line_is_read_back_for_a_name_with_newline_CR_or_backslash(string name)
+    {
+        var line = EntryNames.ChecksumLine(new string('a', 64), name);
+        Assert.StartsWith("\\", line);
+        Assert.Equal(1, line.Count(c => c == '\n'));
+        Assert.True(EntryNames.TryParseChecksumLine(line.TrimEnd('\n'), out var sha, out var parsed));
+        Assert.Equal(new string('a', 64), sha);
+        Assert.Equal(name, parsed);
+        Assert.False(EntryNames.TryParseChecksumLine(new string('a', 64) + "  " + name, out _, out _)); // unescaped: malformed
     }
 
     [Fact]

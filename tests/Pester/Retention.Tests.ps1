@@ -237,6 +237,36 @@ Describe 'Remove-DbBackup retention errors' {
         ($d | Where-Object Action -EQ 'Keep' | Select-Object -First 1).Rules | Should -Be 'KeepWithinDaily'
     }
 
+    It '-KeepWithin 1y2m is a calendar span: it keeps only backups strictly after newest minus 1 year 2 months' {
+        $folder = New-Folder 'withincalendar'
+        $b = [ordered]@{}
+        foreach ($iso in '2025-05-31T12:00:00', '2024-04-02T12:00:00', '2024-03-31T13:00:00', '2024-03-31T12:00:00', '2024-03-31T11:00:00') {
+            $b[$iso] = New-DatedBackup $folder (Utc $iso)
+        }
+        # Cutoff: 2025-05-31T12:00Z - 1y2m = 2024-03-31T12:00Z (calendar arithmetic, as restic's AddDate); a fixed
+        # 425 or 420 days would put it on 1 or 6 April and remove 31 March 13:00. The backup exactly at the cutoff is
+        # not 'within'.
+        $d = Remove-DbBackup -Destination $folder -KeepWithin 1y2m -Utc -Force -Confirm:$false
+        @($d | Where-Object Action -EQ 'Keep').Path | Sort-Object | Should -Be (@($b['2025-05-31T12:00:00'].Path, $b['2024-04-02T12:00:00'].Path, $b['2024-03-31T13:00:00'].Path) | Sort-Object)
+        @($d | Where-Object Action -EQ 'Keep' | ForEach-Object Rules | Sort-Object -Unique) | Should -Be 'KeepWithin'
+        Test-Gone $b['2024-03-31T12:00:00']
+        Test-Gone $b['2024-03-31T11:00:00']
+        Test-There $b['2024-03-31T13:00:00']
+        @(Get-DbBackup $folder).Count | Should -Be 3
+    }
+
+    It 'a -KeepWithin value that is neither a calendar span nor a TimeSpan is refused naming it, and removes nothing' {
+        $folder = New-Folder 'withinbad'
+        $one = New-DatedBackup $folder (Utc '2025-01-01T10:00:00')
+        $two = New-DatedBackup $folder (Utc '2024-01-01T10:00:00')
+        $err = Get-ThrownError { Remove-DbBackup -Destination $folder -KeepWithin '1y2x' -Force -Confirm:$false }
+        $err.FullyQualifiedErrorId | Should -Be 'ParameterArgumentTransformationError,BackupPS.Cmdlets.RemoveDbBackupCommand'
+        $err.Exception.Message | Should -BeLike "*1y2x*'x' after 2 is not a unit*"
+        $err.Exception.InnerException.InnerException.ErrorId | Should -Be 'InvalidRetentionRule'
+        Test-There $one
+        Test-There $two
+    }
+
     It 'a missing destination is DestinationNotFound' {
         $missing = Join-Path $ws 'no-such-folder'
         $out = Remove-DbBackup -Destination $missing -KeepLast 1 -Force -ErrorVariable errs -ErrorAction SilentlyContinue

@@ -168,20 +168,22 @@ internal static class ArchiveReader
     {
         if (data is null) return;
         using var reader = new StreamReader(data, Encoding.UTF8, leaveOpen: true);
-        while (reader.ReadLine() is { } line)
+        // Lines end at '\n' only: a carriage return can be part of a name (ReadLine would split there).
+        foreach (var line in reader.ReadToEnd().Split('\n'))
         {
             if (line.Length == 0) continue;
-            var split = line.IndexOf("  ", StringComparison.Ordinal);
-            if (split != 64) throw Corrupt(path, $"its checksum list has a malformed line: '{line}'.");
-            into[line[(split + 2)..]] = line[..split];
+            if (!EntryNames.TryParseChecksumLine(line, out var sha256, out var name))
+                throw Corrupt(path, $"its checksum list has a malformed line: '{EntryNames.Shown(line)}'.");
+            into[name] = sha256;
         }
     }
 
-    /// <summary>Entry names are relative, '/'-separated and never climb out: no absolute paths, no '..', no backslashes.</summary>
+    /// <summary>Entry names are relative, '/'-separated and never climb out: no absolute paths, no '..', and on
+    /// Windows, where it separates folders, no backslash (elsewhere it is an ordinary character of a file name).</summary>
     public static void EnsureSafeName(string archive, string name)
     {
         var trimmed = name.TrimEnd('/');
-        if (trimmed.Length == 0 || name.StartsWith('/') || name.Contains('\\') || name.Contains('\0') || (name.Length > 1 && name[1] == ':')
+        if (trimmed.Length == 0 || name.StartsWith('/') || (OperatingSystem.IsWindows() && name.Contains('\\')) || name.Contains('\0') || (name.Length > 1 && name[1] == ':')
             || trimmed.Split('/').Any(part => part is "" or "." or ".."))
             throw Corrupt(archive, $"it names an unsafe path '{name}' (absolute, or climbing out with '..').");
         if (!name.StartsWith(Manifest.DatabaseFolder, StringComparison.Ordinal) && !name.StartsWith(Manifest.FilesFolder, StringComparison.Ordinal))

@@ -8,13 +8,18 @@ namespace BackupPS.Engine.Format;
 /// </summary>
 public sealed class Manifest
 {
-    public const int CurrentFormatVersion = 1;
+    /// <summary>The newest format this BackupPS reads.</summary>
+    public const int CurrentFormatVersion = EscapedNamesFormatVersion;
+    /// <summary>What every backup is written as unless it needs more.</summary>
+    public const int BaseFormatVersion = 1;
+    /// <summary>Entry names with a newline, carriage return or backslash (escaped checksum lines, GNU long names): only such backups are written as 2, so older readers refuse them cleanly (NewerFormat) and read all others.</summary>
+    public const int EscapedNamesFormatVersion = 2;
     public const string EntryName = "manifest.json";
     public const string ChecksumsEntryName = "checksums.sha256";
     public const string DatabaseFolder = "database/";
     public const string FilesFolder = "files/";
 
-    public int FormatVersion { get; set; } = CurrentFormatVersion;
+    public int FormatVersion { get; set; } = BaseFormatVersion;
     public Guid Id { get; set; }
     public string Engine { get; set; } = "SQLite";
     public string DatabaseName { get; set; } = "";

@@ -5,7 +5,8 @@ namespace BackupPS.Engine.Format;
 
 /// <summary>
 /// Writes a POSIX (pax) tar stream entry by entry, each entry's size known before its data, so a database can be
-/// streamed straight from disk without buffering. Long or non-ASCII names get a pax 'x' header, like GNU tar does.
+/// streamed straight from disk without buffering. Long or non-ASCII names get a pax 'x' header, like GNU tar does,
+/// or a GNU 'L' long-name entry when the name holds a newline (docs/format.md, format 2).
 /// System.Formats.Tar reads these archives back; its writer needs seekable data streams, which is why this exists.
 /// </summary>
 internal sealed class TarWriter(Stream output)
@@ -52,7 +53,19 @@ internal sealed class TarWriter(Stream output)
     {
         var nameBytes = Encoding.UTF8.GetBytes(name);
         var mtime = Math.Max(0, (long)(modified - Epoch).TotalSeconds);
-        var needsPax = nameBytes.Length > 100 || nameBytes.Any(b => b >= 0x80) || size >= 0x1_FFFF_FFFF; // 8 GiB: octal field limit
+        var needsLong = nameBytes.Length > 100 || nameBytes.Any(b => b >= 0x80);
+        if (needsLong && name.Contains('\n'))
+        {
+            // A GNU 'L' long-name entry: System.Formats.Tar rejects a pax path record holding a newline.
+            var longName = new byte[nameBytes.Length + 1]; // NUL-terminated
+            nameBytes.CopyTo(longName, 0);
+            output.Write(BuildHeader("././@LongLink"u8.ToArray(), 'L', longName.Length, 0, 0, gnu: true));
+            output.Write(longName);
+            WritePadding(longName.Length);
+            output.Write(BuildHeader(nameBytes.AsSpan(0, Math.Min(100, nameBytes.Length)).ToArray(), type, size, mode, mtime, gnu: true));
+            return;
+        }
+        var needsPax = needsLong || size >= 0x1_FFFF_FFFF; // 8 GiB: octal field limit
         if (needsPax)
         {
             var records = new StringBuilder();
@@ -67,18 +80,23 @@ internal sealed class TarWriter(Stream output)
         output.Write(BuildHeader(nameBytes, type, size < 0x1_FFFF_FFFF ? size : 0, mode, mtime));
     }
 
-    private static byte[] BuildHeader(byte[] name, char type, long size, int mode, long mtime)
+    /// <summary>A ustar header, or with <paramref name="gnu"/> a GNU one (its magic, and a base-256 size past the octal field).</summary>
+    private static byte[] BuildHeader(byte[] name, char type, long size, int mode, long mtime, bool gnu = false)
     {
         var h = new byte[BlockSize];
         name.AsSpan(0, Math.Min(100, name.Length)).CopyTo(h);
         WriteOctal(h, 100, 8, mode & 0xFFF);
         WriteOctal(h, 108, 8, 0);          // uid: restore sets the restoring user as owner
         WriteOctal(h, 116, 8, 0);          // gid
-        WriteOctal(h, 124, 12, size);
+        if (gnu && size >= 0x1_FFFF_FFFF)
+        {
+            h[124] = 0x80;
+            System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(h.AsSpan(128, 8), size);
+        }
+        else WriteOctal(h, 124, 12, size);
         WriteOctal(h, 136, 12, mtime);
         h[156] = (byte)type;
-        "ustar\0"u8.CopyTo(h.AsSpan(257));
-        "00"u8.CopyTo(h.AsSpan(263));
+        (gnu ? "ustar  \0"u8 : "ustar\000"u8).CopyTo(h.AsSpan(257));
         "        "u8.CopyTo(h.AsSpan(148)); // checksum is computed with its own field as spaces
         var sum = 0;
         foreach (var b in h) sum += b;

@@ -79,6 +79,7 @@ public static class BackupOperation
             }
             manifest.FileRoots = files.Roots;
             manifest.Entries.AddRange(files.Items.Select(i => i.Entry));
+            manifest.FormatVersion = EntryNames.FormatVersionFor(manifest.Entries);
 
             writer = destination.CreateBackup(fileName, context);
             context.Verbose($"Writing '{writer.Path}' ({request.Compression}, {Codec.ZstdImplementation}).");
@@ -178,11 +179,11 @@ public static class BackupOperation
         }
     }
 
-    /// <summary>checksums.sha256: "&lt;sha256&gt;  &lt;entry path&gt;" per file entry, the format sha256sum -c reads.</summary>
+    /// <summary>checksums.sha256: "&lt;sha256&gt;  &lt;entry path&gt;" per file entry (GNU's escaped form for odd names), the format sha256sum -c reads.</summary>
     internal static byte[] ChecksumsFile(Manifest manifest)
     {
         var sb = new StringBuilder();
-        foreach (var entry in manifest.Entries.Where(e => e.Sha256 is not null)) sb.Append(entry.Sha256).Append("  ").Append(entry.Path).Append('\n');
+        foreach (var entry in manifest.Entries.Where(e => e.Sha256 is not null)) sb.Append(EntryNames.ChecksumLine(entry.Sha256!, entry.Path));
         return Encoding.UTF8.GetBytes(sb.ToString());
     }
 

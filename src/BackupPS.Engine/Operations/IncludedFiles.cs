@@ -98,21 +98,17 @@ internal sealed class IncludedFiles
         }, file));
     }
 
-    /// <summary>Names the archive cannot carry faithfully fail the backup before anything is written, naming the file:
-    /// a newline or carriage return would split its checksums.sha256 line, a backslash is refused by every restore
-    /// (it is a separator on Windows), and a name that is not valid UTF-8 reaches .NET with its bytes replaced by U+FFFD,
-    /// so the file could not even be opened again (it was silently left out before).</summary>
+    /// <summary>A name that is not valid UTF-8 fails the backup before anything is written, naming the file: it reaches
+    /// .NET with its bad bytes replaced by U+FFFD, so the file could not even be opened again, and an archive entry
+    /// (pax/GNU names, manifest JSON) could not carry its bytes. Refusing the whole backup, rather than leaving the file
+    /// out, means no backup silently lacks it. Newline, carriage return and backslash are ordinary name characters
+    /// (format 2, escaped checksum lines: docs/format.md).</summary>
     private static void RefuseUnsupportedName(string path)
     {
         var name = Path.GetFileName(path);
-        string? why = name.IndexOfAny(['\n', '\r']) >= 0 ? "contains a newline or carriage return"
-            : name.Contains('\\') ? "contains a backslash"
-            : name.Contains('\uFFFD') && FileKind.Of(path) == FileKind.Kind.Missing ? "is not valid UTF-8 (the bad bytes are shown as \\uFFFD)"
-            : null;
-        if (why is null) return;
-        var shown = path.Replace("\\", "\\\\").Replace("\n", "\\n").Replace("\r", "\\r").Replace("\uFFFD", "\\uFFFD");
+        if (!name.Contains('\uFFFD') || FileKind.Of(path) != FileKind.Kind.Missing) return; // a real U+FFFD in a name opens fine
         throw new BackupException("IncludePathUnsupportedName", BackupErrorKind.InvalidArgument,
-            $"The name of '{shown}' {why}, which a backup cannot store and restore exactly. Rename it or move it out of the included folder; nothing was written.", path);
+            $"The name of '{EntryNames.Shown(path)}' is not valid UTF-8 (its bad bytes are shown as \\uFFFD), so a backup cannot store and restore it exactly. Rename it (for example with convmv) or move it out of the included folder; nothing was written.", path);
     }
 
     public static string Octal(int mode) => "0" + Convert.ToString(mode & 0xFFF, 8).PadLeft(3, '0');
