@@ -63,7 +63,10 @@ public sealed class PostgresConnectionInfo
     private static PostgresConnectionInfo ParseUrl(string url)
     {
         Uri uri;
-        try { uri = new Uri(url); }
+        // libpq allows an empty host (postgres://user@/db?host=/socket/dir), and Display writes one for a socket; .NET's
+        // Uri does not parse "user@" without a host, so the default host is filled in (a host= option still wins).
+        var withHost = System.Text.RegularExpressions.Regex.Replace(url, "^(?i)(postgres(?:ql)?://(?:[^/@?#]*@)?)(?=[/?#]|$)", "${1}localhost");
+        try { uri = new Uri(withHost); }
         catch (UriFormatException ex) { throw Invalid(url, ex.Message); }
         string? user = null;
         byte[]? password = null;
