@@ -86,6 +86,7 @@ public static class PostgresRestoreOperation
         {
             CheckServerVersion(target, plan.Manifest, request.PgBinPath, context, m);
             targetExists = PostgresServer.DatabaseExists(m, db);
+            if (targetExists) PostgresReplaceableTarget.Ensure(m, target);
             if (targetExists) EnsureNotInUse(m, target, request.Force, context, terminate: false);
             WarnLeftovers(m, db, context);
         }
