@@ -117,4 +117,26 @@ public class PostgresConnectionInfoTests
     [InlineData("9.6.24", 9)]
     [InlineData("17devel", 17)]
     public void Major_versions(string version, int major) => Assert.Equal(major, PostgresTools.MajorOf(version));
+
+    /// <summary>
+    /// What Display records (the manifest's source, used by an in-place restore without -Target) must parse back to the
+    /// same server, port, user and database: socket folders, IPv6, odd user names and database names with URL syntax.
+    /// </summary>
+    [Theory]
+    [InlineData("/tmp/bpg-1234", 5432, "postgres", "plain")]
+    [InlineData("/var/run/pg sock", 6543, null, "a=b 'q' c")]
+    [InlineData("db.example", 5433, "app", "x/y?z#w&v=1")]
+    [InlineData("::1", 5432, "a@b:c/d%e f", "db\\\\with\\backslash")]
+    [InlineData("2001:db8::5", 15432, "u", "ü \"quoted\" +plus")]
+    [InlineData("127.0.0.1", 5432, "app", "per%20cent")]
+    public void Display_parses_back_to_the_same_connection(string host, int port, string? user, string database)
+    {
+        var c = PostgresConnectionInfo.Parse($"Host={host};Port={port};Database=x", user).WithDatabase(database);
+        var back = PostgresConnectionInfo.Parse(c.Display());
+        Assert.Equal(host, back.Host);
+        Assert.Equal(port, back.Port);
+        Assert.Equal(user, back.Username);
+        Assert.Equal(database, back.Database);
+        Assert.Equal(c.Display(), back.Display());
+    }
 }

@@ -221,7 +221,7 @@ public static class PostgresBackupOperation
     {
         var serverMajor = (manifest.Postgres?.ServerVersionNum ?? 0) / 10000;
         var (pgDumpAll, _, _) = PostgresTools.Find("pg_dumpall", request.PgBinPath, serverMajor);
-        var args = new List<string> { "--globals-only", "--no-password", "--database=" + conn.Database, "--file=" + path };
+        var args = new List<string> { "--globals-only", "--no-password", "--database=" + PostgresDatabaseNames.ConnInfo(conn.Database), "--file=" + path };
         if (!request.IncludeRolePasswords) args.Add("--no-role-passwords");
         context.Verbose($"Dumping roles and tablespaces with {pgDumpAll}{(request.IncludeRolePasswords ? " (with role passwords)" : " (without role passwords)")}.");
         var (code, _, stderr) = PostgresTools.Run(pgDumpAll, args, conn.ChildEnvironment(null), Timeout.InfiniteTimeSpan, context.Cancellation);

@@ -82,10 +82,12 @@ public static class PostgresRestoreOperation
 
         // 1. Before anything heavy: reachable, versions compatible, target not in use (unless -Force).
         bool targetExists;
+        string? tablespace = null;
         using (var m = PostgresServer.OpenMaintenance(target, context.Cancellation))
         {
             CheckServerVersion(target, plan.Manifest, request.PgBinPath, context, m);
             targetExists = PostgresServer.DatabaseExists(m, db);
+            if (targetExists) tablespace = PostgresReplaceableTarget.Ensure(m, target);
             if (targetExists) EnsureNotInUse(m, target, request.Force, context, terminate: false);
             WarnLeftovers(m, db, context);
         }
@@ -122,7 +124,7 @@ public static class PostgresRestoreOperation
 
             if (request.RestoreGlobals) result.Globals = ApplyGlobals(target, sink.GlobalsPath, request.PgBinPath, context);
             context.Verbose($"Restoring into the scratch database '{scratchDb}' on {target.Display("")}.");
-            RestoreInto(target, scratchDb, sink.DumpPath, plan.Manifest, request.PgBinPath, request.Jobs, context);
+            RestoreInto(target, scratchDb, sink.DumpPath, plan.Manifest, request.PgBinPath, request.Jobs, context, tablespace);
             var counting = Stopwatch.StartNew();
             var problems = CompareRowCounts(target, scratchDb, plan.Manifest, context, request.Jobs);
             context.Verbose($"Row counts of {plan.Manifest.Tables.Count} tables compared in {counting.Elapsed.TotalSeconds:0.00} s.");
@@ -278,13 +280,15 @@ public static class PostgresRestoreOperation
     /// <summary>
     /// Creates <paramref name="database"/> (encoding and locale of the source where the server has them; only the
     /// creating role can connect) and pg_restores the dump into it. Its owner, ACL and settings are the swap's to apply.
+    /// <paramref name="tablespace"/>: the replaced target's non-default tablespace, kept by the restored database.
     /// </summary>
-    internal static void RestoreInto(PostgresConnectionInfo server, string database, string dumpPath, Manifest manifest, string? pgBinPath, int jobs, OperationContext context)
+    internal static void RestoreInto(PostgresConnectionInfo server, string database, string dumpPath, Manifest manifest, string? pgBinPath, int jobs, OperationContext context, string? tablespace = null)
     {
         using (var m = PostgresServer.OpenMaintenance(server, context.Cancellation))
         {
             var q = PostgresServer.Quote(database);
-            var attempts = PostgresDatabaseProperties.CreateStatements(q, manifest.Postgres, m.PostgreSqlVersion.Major);
+            var attempts = PostgresDatabaseProperties.CreateStatements(q, manifest.Postgres, m.PostgreSqlVersion.Major)
+                .Select(c => tablespace is null ? c : c + " TABLESPACE " + PostgresServer.Quote(tablespace)).ToList();
             for (var i = 0; ; i++)
             {
                 try { PostgresServer.Execute(m, attempts[i]); break; }

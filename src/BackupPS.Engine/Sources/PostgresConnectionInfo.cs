@@ -63,7 +63,10 @@ public sealed class PostgresConnectionInfo
     private static PostgresConnectionInfo ParseUrl(string url)
     {
         Uri uri;
-        try { uri = new Uri(url); }
+        // libpq allows an empty host (postgres://user@/db?host=/socket/dir), and Display writes one for a socket; .NET's
+        // Uri does not parse "user@" without a host, so the default host is filled in (a host= option still wins).
+        var withHost = System.Text.RegularExpressions.Regex.Replace(url, "^(?i)(postgres(?:ql)?://(?:[^/@?#]*@)?)(?=[/?#]|$)", "${1}localhost");
+        try { uri = new Uri(withHost); }
         catch (UriFormatException ex) { throw Invalid(url, ex.Message); }
         string? user = null;
         byte[]? password = null;
@@ -161,9 +164,12 @@ public sealed class PostgresConnectionInfo
     /// Settings of the database or role (ALTER DATABASE/ROLE ... SET) that would break BackupPS's sessions and the child
     /// tools, reset at connection start as pg_dump does for itself. Our own sessions also read with row_security=off (as
     /// pg_dump does: a count the policies would filter fails instead of being short) and a fixed search_path.
+    /// role=none: an ALTER ROLE … SET role = other would make every session (and pg_dump) act as another role, which
+    /// may read less than the login role or own what the restore creates. The rest (search_path, isolation, encoding,
+    /// DateStyle, float digits) the tools set for themselves; PostgresSessionSettings.Tests.ps1 proves each.
     /// </summary>
     internal const string SessionOptions =
-        "-c statement_timeout=0 -c lock_timeout=0 -c idle_in_transaction_session_timeout=0 -c default_transaction_read_only=off";
+        "-c statement_timeout=0 -c lock_timeout=0 -c idle_in_transaction_session_timeout=0 -c default_transaction_read_only=off -c role=none";
 
     /// <summary>The Npgsql connection string (with the password, for Npgsql only). Pooling off: a dropped or renamed database must not linger in a pool.</summary>
     internal string ToNpgsql(string? database = null, bool pooling = false)
