@@ -91,8 +91,9 @@ public abstract class DbBackupCmdlet : PSCmdlet
         }
     }
 
+    /// <summary>The error record of an engine failure: its id and category, and the public <see cref="DbBackupException"/> scripts catch by type.</summary>
     protected static ErrorRecord ErrorFor(BackupException ex, object? target) =>
-        new(ex, ex.ErrorId, Category(ex.Kind), ex.Target ?? target)
+        new(new DbBackupException(ex.ErrorId, Category(ex.Kind), ex.Kind.ToString(), ex.Message, ex.Target ?? target, ex), ex.ErrorId, Category(ex.Kind), ex.Target ?? target)
         {
             ErrorDetails = new ErrorDetails(ex.Message),
         };
