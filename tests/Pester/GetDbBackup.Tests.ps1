@@ -87,9 +87,19 @@ Describe 'Get-DbBackup' {
             $found.Id | Should -Be @($files1.Id, $app1.Id)
         }
 
-        It 'does not match fewer than 4 hex digits or an unknown id' {
-            @(Get-DbBackup $dest -Id $app1.ShortId.Substring(0, 3)).Count | Should -Be 0
-            @(Get-DbBackup $dest -Id ([guid]::NewGuid())).Count | Should -Be 0
+        It 'does not match fewer than 4 hex digits or an unknown id, and says so with an ObjectNotFound error per id' {
+            @(Get-DbBackup $dest -Id $app1.ShortId.Substring(0, 3) -ErrorVariable e1 -ErrorAction SilentlyContinue).Count | Should -Be 0
+            $unknown = [guid]::NewGuid().ToString()
+            $found = @(Get-DbBackup $dest -Id $unknown, $app1.Id -ErrorVariable e2 -ErrorAction SilentlyContinue)
+            $found.Id | Should -Be @($app1.Id)   # non-terminating: the id that exists is still listed
+            foreach ($e in @($e1) + @($e2)) {
+                $e.FullyQualifiedErrorId | Should -Be 'BackupNotFound,BackupPS.Cmdlets.GetDbBackupCommand'
+                $e.CategoryInfo.Category | Should -Be 'ObjectNotFound'
+            }
+            @($e2).Count | Should -Be 1
+            $e2[0].TargetObject | Should -Be $unknown
+            $e2[0].Exception.Message | Should -Match "No backup with the id '$unknown'"
+            (Get-ThrownError { Get-DbBackup $dest -Id $unknown -ErrorAction Stop }).Exception.GetType().FullName | Should -Be 'BackupPS.DbBackupException'
         }
     }
 
@@ -105,9 +115,16 @@ Describe 'Get-DbBackup' {
             $found.Database | Sort-Object -Unique | Should -Be $Expected
         }
 
-        It 'takes several patterns and returns nothing for a name that matches none' {
+        It 'takes several patterns; a wildcard that matches none returns nothing, an explicit name that matches none is ObjectNotFound' {
             @(Get-DbBackup $dest -DatabaseName 'app', 'shop').Count | Should -Be 5
-            @(Get-DbBackup $dest -DatabaseName 'nomatch*').Count | Should -Be 0
+            @(Get-DbBackup $dest -DatabaseName 'nomatch*' -ErrorVariable quiet).Count | Should -Be 0
+            @($quiet).Count | Should -Be 0
+            $found = @(Get-DbBackup $dest -DatabaseName 'app', 'nosuchdb' -ErrorVariable e -ErrorAction SilentlyContinue)
+            $found.Count | Should -Be 3
+            @($e).Count | Should -Be 1
+            $e[0].FullyQualifiedErrorId | Should -Be 'BackupNotFound,BackupPS.Cmdlets.GetDbBackupCommand'
+            $e[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+            $e[0].TargetObject | Should -Be 'nosuchdb'
         }
     }
 
