@@ -77,6 +77,28 @@ catch { 'OTHER ' + `$_.Exception.GetType().FullName }
         ($out -join "`n") | Should -Match '^CAUGHT DatabaseNotFound ObjectNotFound NotFound DatabaseNotFound,BackupPS\.Cmdlets\.NewDbBackupCommand$'
     }
 
+    It 'refuses a path of another PowerShell provider (<Path>) with NotAFileSystemPath, and creates no folder' -ForEach @(
+        @{ Path = 'env:'; Param = 'Destination' }
+        @{ Path = 'env:HOME'; Param = 'Destination' }
+        @{ Path = 'function:prompt'; Param = 'Destination' }
+        @{ Path = 'variable:'; Param = 'Database' }
+    ) {
+        Push-Location -LiteralPath $ws
+        try {
+            $before = @(Get-ChildItem -LiteralPath $ws -Force).Name
+            $splat = @{ Database = $db; Destination = (Join-Path $ws 'provider-dest') }
+            $splat[$Param] = $Path
+            $e = Get-ThrownError { New-DbBackup @splat -ErrorAction Continue }
+            $e.FullyQualifiedErrorId | Should -Be 'NotAFileSystemPath,BackupPS.Cmdlets.NewDbBackupCommand'
+            $e.CategoryInfo.Category | Should -Be 'InvalidArgument'
+            $e.Exception.Message | Should -Match 'not a file or folder'
+            $e.Exception | Should -BeOfType ([BackupPS.DbBackupException])
+            (Get-ThrownError { Get-DbBackup $Path }).FullyQualifiedErrorId | Should -Be 'NotAFileSystemPath,BackupPS.Cmdlets.GetDbBackupCommand'
+            @(Get-ChildItem -LiteralPath $ws -Force).Name | Should -Be $before
+        }
+        finally { Pop-Location }
+    }
+
     It 'refuses a folder given as -Database (DatabaseIsDirectory)' {
         $err = Get-ThrownError { New-DbBackup -Database $ws -Destination (Join-Path $ws 'dir-dest') -ErrorAction Stop }
         $err.FullyQualifiedErrorId | Should -BeLike 'DatabaseIsDirectory,*'
