@@ -103,6 +103,29 @@ Describe 'Get-DbBackup' {
         }
     }
 
+    Context 'completion' {
+        It 'completes -DatabaseName and -Id from the backups in -Destination, through TabExpansion2 in a fresh pwsh' {
+            $script = Join-Path $ws 'complete.ps1'
+            Set-Content -LiteralPath $script -Value @"
+Import-Module '$((Get-Module BackupPS).Path)'
+Set-Location -LiteralPath '$ws'
+'NAMES=' + ((TabExpansion2 'Get-DbBackup -Destination ./backups -DatabaseName ').CompletionMatches.CompletionText -join ',')
+'PREFIX=' + ((TabExpansion2 'Get-DbBackup ./backups -DatabaseName SH').CompletionMatches.CompletionText -join ',')
+'IDS=' + ((TabExpansion2 'Get-DbBackup -Destination ./backups -Id ').CompletionMatches.CompletionText -join ',')
+'NONE=' + ((TabExpansion2 'Get-DbBackup -Destination ./nowhere -DatabaseName ').CompletionMatches.CompletionText -join ',')
+"@
+            $pwsh = [Environment]::ProcessPath
+            [string[]] $arguments = @()
+            if ([IO.Path]::GetFileNameWithoutExtension($pwsh) -eq 'dotnet') { $arguments = @(Join-Path ([IO.Path]::GetDirectoryName([psobject].Assembly.Location)) 'pwsh.dll') }
+            $out = (& $pwsh @arguments -NoProfile -NonInteractive -File $script 2>&1) -join "`n"
+            $out | Should -Match '(?m)^NAMES=app,assets,shop$'
+            $out | Should -Match '(?m)^PREFIX=shop$'
+            $ids = (($out -split "`n") | Where-Object { $_ -like 'IDS=*' }).Substring(4) -split ','
+            $ids | Sort-Object | Should -Be ($all.ShortId | Sort-Object)
+            $out | Should -Not -Match '(?m)^NONE=.*\bshop\b' -Because 'a folder with no backups offers no names (PowerShell falls back to paths)'
+        }
+    }
+
     Context '-DatabaseName' {
         It 'matches <Pattern> to <Expected>' -ForEach @(
             @{ Pattern = 'app'; Expected = 'app' }

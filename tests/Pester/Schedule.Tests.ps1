@@ -300,6 +300,13 @@ Describe 'Schedules in cron' {
         Join-Path $scheduleFolder 'preview.json' | Should -Not -Exist
     }
 
+    It 'completes schedule -Name from the registered schedules (TabExpansion2 in a fresh pwsh)' {
+        $run = Invoke-ChildPwsh "'N=' + ((TabExpansion2 'Get-DbBackupSchedule n').CompletionMatches.CompletionText -join ','); 'U=' + ((TabExpansion2 'Unregister-DbBackupSchedule -Name thr').CompletionMatches.CompletionText -join ',')"
+        $run.ExitCode | Should -Be 0 -Because $run.Output
+        $run.Output | Should -Match '(?m)^N=native,nightly,nodest$'
+        $run.Output | Should -Match '(?m)^U=throws$'
+    }
+
     It 'Get-DbBackupSchedule lists by name and wildcard, and reports an entry removed by hand as not enabled' {
         (Get-DbBackupSchedule).Name | Should -Be @('continues', 'failing', 'native', 'nightly', 'nodest', 'throws', 'verify', 'withenv')
         (Get-DbBackupSchedule -Name n*).Name | Should -Be @('native', 'nightly', 'nodest')

@@ -18,11 +18,13 @@ public sealed class GetDbBackupCommand : DestinationCmdlet
 
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(BackupIdCompleter))]
     public string[]? Id { get; set; }
 
     [Parameter]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(DatabaseNameCompleter))]
     public string[]? DatabaseName { get; set; }
 
     [Parameter]
