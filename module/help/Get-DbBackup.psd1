@@ -51,7 +51,7 @@ Returns only backups created strictly after this date and time. A DateTime witho
     )
 
     Notes        = @'
-Error ids that scripts can test for: DestinationNotFound (the folder does not exist), SidecarUnreadable (a damaged sidecar; the backup beside it is skipped), NewerFormat (a backup written by a newer BackupPS), DestinationMissing (an empty -Destination, terminating). All but DestinationMissing are non-terminating: the other folders and backups are still listed.
+Error ids that scripts can test for: BackupNotFound (category ObjectNotFound: an -Id, or a -DatabaseName without wildcards, that matches no listed backup; one error per such value, the backups that match are still returned; a wildcard that matches nothing returns nothing without an error), DestinationNotFound (the folder does not exist), SidecarUnreadable (a damaged sidecar; the backup beside it is skipped), NewerFormat (a backup written by a newer BackupPS), DestinationMissing (an empty -Destination, terminating). All but DestinationMissing are non-terminating: the other folders and backups are still listed.
 
 LastVerified and LastVerificationPassed come from the sidecar, where Test-DbBackup and Restore-DbBackup record each verification. They tell when a backup was last proven good, not that it is still intact now.
 '@

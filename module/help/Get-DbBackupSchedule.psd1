@@ -5,7 +5,7 @@
     Description  = @'
 Get-DbBackupSchedule reads the schedules saved in the schedule folder ($XDG_CONFIG_HOME/backupps/schedules, by default ~/.config/backupps/schedules; %APPDATA%\BackupPS\schedules on Windows) and asks the scheduler each one was registered with (systemd, cron or Task Scheduler) whether its entry is still installed.
 
-Each schedule is returned as a DbBackupSchedule object: Name, Scheduler, At, DaysOfWeek, Script (your commands), Command (the command line the scheduler runs), ScriptPath (the job script), LogPath, EnvironmentFile (where secrets go), ModulePath, Entry (the crontab, unit files or task name), NextRun (local time, computed from At and DaysOfWeek; empty when the entry is gone), Enabled (the scheduler holds the entry) and Registered.
+Each schedule is returned as a DbBackupSchedule object: Name, Scheduler, At, DaysOfWeek, Script (your commands), Command (the command line the scheduler runs), ScriptPath (the job script), LogPath, EnvironmentFile (where secrets go), ModuleVersion, FollowModuleUpdates, ModuleRoot, ModuleImport (the job's Import-Module line), Entry (the crontab, unit files or task name), NextRun (local time, computed from At and DaysOfWeek; empty when the entry is gone), Enabled (the scheduler holds the entry) and Registered.
 
 A schedule whose entry was removed by hand (for example with crontab -e) is listed with Enabled = $false; register it again with -Force, or remove it with Unregister-DbBackupSchedule. Schedules are per user: each user (and root) sees their own.
 '@

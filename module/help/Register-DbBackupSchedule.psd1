@@ -12,7 +12,7 @@ Register-DbBackupSchedule saves your script as a job and installs it in the plat
 The job is a PowerShell file the schedule owns, <schedule folder>/<Name>.ps1 (mode 0600, in a 0700 folder; the schedule folder is $XDG_CONFIG_HOME/backupps/schedules, by default ~/.config/backupps/schedules, or %APPDATA%\BackupPS\schedules on Windows). The scheduler runs it as '<pwsh> -NoProfile -NonInteractive -ExecutionPolicy Bypass -File <Name>.ps1', using the PowerShell you registered it from (when that PowerShell is the .NET tool, 'dotnet pwsh', the command is the dotnet host with pwsh.dll) or -PwshPath. The job:
 
 1. loads <schedule folder>/<Name>.env when it exists (NAME=value lines; it refuses a file other users can read),
-2. imports BackupPS by the absolute path of the module you registered from (re-register after moving or updating the module),
+2. imports the installed module by name, pinned to the version you registered from: 'Import-Module -Name BackupPS -RequiredVersion <version>' (with -FollowModuleUpdates, -MinimumVersion <version>, so Update-PSResource BackupPS keeps the job working); when no such version is on the job's PSModulePath, the run fails with the error ModuleNotInstalled (logged as FAILED, exit 1). Install the module with Install-PSResource BackupPS first; a module used from a build folder is found only when the environment file sets PSModulePath=<folder holding BackupPS>, and Register-DbBackupSchedule warns when the module it runs from is not on PSModulePath,
 3. runs your script with $ErrorActionPreference = 'Stop', so any error ends the run,
 4. writes timestamped lines to the log: start, your script's output, warnings and verbose messages, and the result,
 5. exits with 0 on success and 1 on any error, so the scheduler (systemctl status, the cron mail, the task's last result) shows failures.
@@ -55,6 +55,9 @@ Which scheduler to use: Auto (systemd when it runs as PID 1, else cron on Linux 
         PwshPath   = @'
 The PowerShell the job runs: the path of a pwsh executable, or of pwsh.dll (then it runs with the dotnet host). Defaults to the PowerShell running this command (when it runs as the .NET tool 'dotnet pwsh', the dotnet host with that tool's pwsh.dll).
 '@
+        FollowModuleUpdates = @'
+The job imports this version of BackupPS or any later installed one (Import-Module -MinimumVersion) instead of exactly this version (-RequiredVersion), so updating the module with Update-PSResource does not break the schedule. Without it, a schedule keeps using the version that registered it and fails with ModuleNotInstalled once that version is uninstalled.
+'@
         Force      = @'
 Replaces a schedule of the same name (its job script, its scheduler entry; a schedule moved to another scheduler is removed from the old one). Without -Force, an existing name is refused with the error ScheduleExists.
 '@
@@ -67,13 +70,13 @@ Shows every file and crontab entry that would be written, with its exact text (t
         @{ Type = 'None'; Description = 'Register-DbBackupSchedule takes no pipeline input.' }
     )
     Outputs      = @(
-        @{ Type = 'BackupPS.DbBackupSchedule'; Description = 'The registered schedule: Name, Scheduler, At, DaysOfWeek, Script, Command (what the scheduler runs), ScriptPath, LogPath, EnvironmentFile, ModulePath, Entry (where the scheduler keeps it), NextRun, Enabled, Registered.' }
+        @{ Type = 'BackupPS.DbBackupSchedule'; Description = 'The registered schedule: Name, Scheduler, At, DaysOfWeek, Script, Command (what the scheduler runs), ScriptPath, LogPath, EnvironmentFile, ModuleVersion, FollowModuleUpdates, ModuleRoot (the folder the module was loaded from when registering), ModuleImport (the Import-Module line of the job), Entry (where the scheduler keeps it), NextRun, Enabled, Registered.' }
     )
 
     Notes        = @'
 Error ids: InvalidScheduleName, InvalidScheduleScript, EmptyScheduleScript, SecretInSchedule, ScheduleExists, InvalidLogPath, PwshNotFound, UnschedulablePath (a path with a line break, or with '%' for cron), all terminating; SchedulerNotAvailable (crontab, systemctl or schtasks cannot be started) and SchedulerCommandFailed (the scheduler's tool refused; its message is included).
 
-The job imports the module from the path it was registered with: after moving or updating BackupPS, register the schedule again with -Force. To see what the job did, read its log (LogPath); with systemd also 'journalctl -u backupps-<Name>' (add --user for user units).
+Errors of a run, in its log: ModuleNotInstalled (the version the schedule imports is not installed: install it, or register again, with -FollowModuleUpdates to accept later versions), then the errors of your script. The schedule record (<schedule folder>/<Name>.json) keeps moduleVersion, moduleRoot and followModuleUpdates. To see what the job did, read its log (LogPath); with systemd also 'journalctl -u backupps-<Name>' (add --user for user units).
 
 A run that overlaps the next one is not prevented by cron; keep jobs shorter than their interval, or use systemd (a oneshot service does not start twice).
 '@

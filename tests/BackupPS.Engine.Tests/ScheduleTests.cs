@@ -16,7 +16,8 @@ public sealed class ScheduleTests
         Script = "New-DbBackup /srv/app.db -Destination /srv/backups",
         LogPath = "/srv/backups/backupps-nightly.log",
         PwshCommand = pwsh ?? ["/usr/bin/pwsh"],
-        ModulePath = "/opt/BackupPS/BackupPS.psd1",
+        ModuleRoot = "/opt/BackupPS",
+        ModuleVersion = "1.2.0",
         ScriptPath = scriptPath ?? $"/home/u/.config/backupps/schedules/{name}.ps1", // as ScheduleStore.ScriptPath names it
         EnvironmentFilePath = "/home/u/.config/backupps/schedules/nightly.env",
     };
@@ -232,14 +233,84 @@ public sealed class ScheduleTests
     [Fact]
     public void JobScriptQuotesPathsAsPowerShellLiteralsAndEmbedsTheScript()
     {
-        var schedule = Definition() with { LogPath = "/srv/it's/log", ModulePath = "/opt/o'neil/BackupPS.psd1" };
+        // A record from before versions were recorded (no ModuleVersion) keeps importing its folder by path.
+        var schedule = Definition() with { LogPath = "/srv/it's/log", ModuleRoot = "/opt/o'neil/BackupPS", ModuleVersion = null };
         var text = JobScript.Render(schedule);
         Assert.Contains("$BackupPSScheduleLog = '/srv/it''s/log'\n", text);
-        Assert.Contains("Import-Module '/opt/o''neil/BackupPS.psd1' -ErrorAction Stop\n", text);
+        Assert.Contains("Import-Module '/opt/o''neil/BackupPS' -ErrorAction Stop\n", text);
         Assert.Contains("\nNew-DbBackup /srv/app.db -Destination /srv/backups\n", text);
         Assert.Contains("$ErrorActionPreference = 'Stop'", text);
         Assert.Contains("exit 1", text);
         Assert.DoesNotContain("\r", text);
+    }
+
+    [Fact]
+    public void JobScriptImportsTheInstalledModuleByNamePinnedToTheRegisteringVersion()
+    {
+        var pinned = Definition() with { ModuleRoot = "/work/out/BackupPS", ModuleVersion = "1.2.0" };
+        var text = JobScript.Render(pinned);
+        Assert.Equal("Import-Module -Name BackupPS -RequiredVersion '1.2.0' -ErrorAction Stop", pinned.ModuleImport);
+        Assert.Contains("    try { Import-Module -Name BackupPS -RequiredVersion '1.2.0' -ErrorAction Stop }\n", text);
+        Assert.Contains("'ModuleNotInstalled', [System.Management.Automation.ErrorCategory]::ObjectNotFound", text);
+        Assert.Contains("Install-PSResource BackupPS -Version 1.2.0", text);
+        Assert.DoesNotContain("/work/out/BackupPS", text); // never a path into a build folder
+
+        var following = pinned with { FollowModuleUpdates = true };
+        Assert.Equal("Import-Module -Name BackupPS -MinimumVersion '1.2.0' -ErrorAction Stop", following.ModuleImport);
+        Assert.Contains("$_.Version -ge [version]'1.2.0'", JobScript.Render(following));
+        Assert.DoesNotContain("-RequiredVersion", JobScript.Render(following));
+    }
+
+    [Theory]
+    [InlineData("1.2.0", "1.2.0")]
+    [InlineData("2.0", "2.0")]
+    [InlineData("1.0'; Remove-Item -Recurse ~ #", null)]
+    [InlineData("latest", null)]
+    public void DefineAcceptsOnlyAVersionAsTheModuleVersion(string version, string? expected)
+    {
+        using var dir = new TempDir();
+        var manager = new ScheduleManager(new ScheduleStore(dir["schedules"]));
+        ScheduleDefinition Define() => manager.Define("nightly", new TimeOnly(2, 0), null, "Get-DbBackup /srv", "/srv/log", null, ["/usr/bin/pwsh"], "/opt/BackupPS", version, followModuleUpdates: true);
+        if (expected is null)
+        {
+            Assert.Equal("InvalidModuleVersion", Assert.Throws<BackupException>(Define).ErrorId);
+            return;
+        }
+        var schedule = Define();
+        Assert.Equal(expected, schedule.ModuleVersion);
+        Assert.True(schedule.FollowModuleUpdates);
+        Assert.Equal("/opt/BackupPS", schedule.ModuleRoot);
+    }
+
+    [Fact]
+    public void StoreRecordsTheModuleVersionRootAndFollowFlagAndReadsARecordFromBeforeThem()
+    {
+        using var dir = new TempDir();
+        var store = new ScheduleStore(dir["schedules"]);
+        var schedule = Definition("pinned") with { ScriptPath = store.ScriptPath("pinned"), EnvironmentFilePath = store.EnvironmentFilePath("pinned"), ModuleVersion = "0.3.1", FollowModuleUpdates = true };
+        store.Save(new ScheduleRecord(schedule, SchedulerKind.Cron, DateTime.UtcNow));
+        using (var json = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(store.RecordPath("pinned"))))
+        {
+            var root = json.RootElement;
+            Assert.Equal("0.3.1", root.GetProperty("moduleVersion").GetString());
+            Assert.Equal("/opt/BackupPS", root.GetProperty("moduleRoot").GetString());
+            Assert.True(root.GetProperty("followModuleUpdates").GetBoolean());
+            Assert.False(root.TryGetProperty("modulePath", out _));
+        }
+        var loaded = store.Load("pinned")!.Definition;
+        Assert.Equal(("0.3.1", "/opt/BackupPS", true), (loaded.ModuleVersion, loaded.ModuleRoot, loaded.FollowModuleUpdates));
+        Assert.Contains("-MinimumVersion '0.3.1'", File.ReadAllText(store.ScriptPath("pinned")));
+
+        // A record written by an earlier BackupPS: modulePath, no version. It loads and keeps its import by path.
+        var text = File.ReadAllText(store.RecordPath("pinned"));
+        var old = System.Text.Json.Nodes.JsonNode.Parse(text)!.AsObject();
+        old.Remove("moduleVersion"); old.Remove("moduleRoot"); old.Remove("followModuleUpdates");
+        old["modulePath"] = "/opt/old/BackupPS/BackupPS.psd1";
+        File.WriteAllText(store.RecordPath("pinned"), old.ToJsonString());
+        var legacy = store.Load("pinned")!.Definition;
+        Assert.Null(legacy.ModuleVersion);
+        Assert.False(legacy.FollowModuleUpdates);
+        Assert.Equal("Import-Module '/opt/old/BackupPS' -ErrorAction Stop", legacy.ModuleImport);
     }
 
     [Fact]

@@ -50,13 +50,53 @@ Describe 'New-DbBackup errors' {
                 $caught = $_
             }
             $caught.FullyQualifiedErrorId | Should -BeLike "$Id,*"
-            $caught.Exception.GetType().Name | Should -Be 'BackupException'
+            $caught.Exception.GetType().FullName | Should -Be 'BackupPS.DbBackupException'
+            $caught.Exception.ErrorId | Should -Be $Id
+            $caught.Exception.Category | Should -Be $Category
+            $caught.CategoryInfo.Category | Should -Be $Category
         }
 
         It 'leaves no backup, no partial file and the source unchanged' {
             Get-FolderListing $destination | Should -BeNullOrEmpty
             if ($hashBefore) { Get-Sha256 $path | Should -Be $hashBefore }
         }
+    }
+
+    It 'is catchable by type in a script of a fresh pwsh: catch [BackupPS.DbBackupException]' {
+        $script = Join-Path $ws 'typed-catch.ps1'
+        Set-Content -LiteralPath $script -Value @"
+Import-Module '$((Get-Module BackupPS).Path)'
+try { New-DbBackup -Database '$ws/missing.db' -Destination '$ws/typed' -ErrorAction Stop; 'NOT CAUGHT' }
+catch [BackupPS.DbBackupException] { 'CAUGHT ' + `$_.Exception.ErrorId + ' ' + `$_.Exception.Category + ' ' + `$_.Exception.Kind + ' ' + `$_.FullyQualifiedErrorId }
+catch { 'OTHER ' + `$_.Exception.GetType().FullName }
+"@
+        $pwsh = [Environment]::ProcessPath
+        [string[]] $arguments = @()
+        if ([IO.Path]::GetFileNameWithoutExtension($pwsh) -eq 'dotnet') { $arguments = @(Join-Path ([IO.Path]::GetDirectoryName([psobject].Assembly.Location)) 'pwsh.dll') }
+        $out = & $pwsh @arguments -NoProfile -NonInteractive -File $script 2>&1
+        ($out -join "`n") | Should -Match '^CAUGHT DatabaseNotFound ObjectNotFound NotFound DatabaseNotFound,BackupPS\.Cmdlets\.NewDbBackupCommand$'
+    }
+
+    It 'refuses a path of another PowerShell provider (<Path>) with NotAFileSystemPath, and creates no folder' -ForEach @(
+        @{ Path = 'env:'; Param = 'Destination' }
+        @{ Path = 'env:HOME'; Param = 'Destination' }
+        @{ Path = 'function:prompt'; Param = 'Destination' }
+        @{ Path = 'variable:'; Param = 'Database' }
+    ) {
+        Push-Location -LiteralPath $ws
+        try {
+            $before = @(Get-ChildItem -LiteralPath $ws -Force).Name
+            $splat = @{ Database = $db; Destination = (Join-Path $ws 'provider-dest') }
+            $splat[$Param] = $Path
+            $e = Get-ThrownError { New-DbBackup @splat -ErrorAction Continue }
+            $e.FullyQualifiedErrorId | Should -Be 'NotAFileSystemPath,BackupPS.Cmdlets.NewDbBackupCommand'
+            $e.CategoryInfo.Category | Should -Be 'InvalidArgument'
+            $e.Exception.Message | Should -Match 'not a file or folder'
+            $e.Exception | Should -BeOfType ([BackupPS.DbBackupException])
+            (Get-ThrownError { Get-DbBackup $Path }).FullyQualifiedErrorId | Should -Be 'NotAFileSystemPath,BackupPS.Cmdlets.GetDbBackupCommand'
+            @(Get-ChildItem -LiteralPath $ws -Force).Name | Should -Be $before
+        }
+        finally { Pop-Location }
     }
 
     It 'refuses a folder given as -Database (DatabaseIsDirectory)' {

@@ -87,9 +87,42 @@ Describe 'Get-DbBackup' {
             $found.Id | Should -Be @($files1.Id, $app1.Id)
         }
 
-        It 'does not match fewer than 4 hex digits or an unknown id' {
-            @(Get-DbBackup $dest -Id $app1.ShortId.Substring(0, 3)).Count | Should -Be 0
-            @(Get-DbBackup $dest -Id ([guid]::NewGuid())).Count | Should -Be 0
+        It 'does not match fewer than 4 hex digits or an unknown id, and says so with an ObjectNotFound error per id' {
+            @(Get-DbBackup $dest -Id $app1.ShortId.Substring(0, 3) -ErrorVariable e1 -ErrorAction SilentlyContinue).Count | Should -Be 0
+            $unknown = [guid]::NewGuid().ToString()
+            $found = @(Get-DbBackup $dest -Id $unknown, $app1.Id -ErrorVariable e2 -ErrorAction SilentlyContinue)
+            $found.Id | Should -Be @($app1.Id)   # non-terminating: the id that exists is still listed
+            foreach ($e in @($e1) + @($e2)) {
+                $e.FullyQualifiedErrorId | Should -Be 'BackupNotFound,BackupPS.Cmdlets.GetDbBackupCommand'
+                $e.CategoryInfo.Category | Should -Be 'ObjectNotFound'
+            }
+            @($e2).Count | Should -Be 1
+            $e2[0].TargetObject | Should -Be $unknown
+            $e2[0].Exception.Message | Should -Match "No backup with the id '$unknown'"
+            (Get-ThrownError { Get-DbBackup $dest -Id $unknown -ErrorAction Stop }).Exception.GetType().FullName | Should -Be 'BackupPS.DbBackupException'
+        }
+    }
+
+    Context 'completion' {
+        It 'completes -DatabaseName and -Id from the backups in -Destination, through TabExpansion2 in a fresh pwsh' {
+            $script = Join-Path $ws 'complete.ps1'
+            Set-Content -LiteralPath $script -Value @"
+Import-Module '$((Get-Module BackupPS).Path)'
+Set-Location -LiteralPath '$ws'
+'NAMES=' + ((TabExpansion2 'Get-DbBackup -Destination ./backups -DatabaseName ').CompletionMatches.CompletionText -join ',')
+'PREFIX=' + ((TabExpansion2 'Get-DbBackup ./backups -DatabaseName SH').CompletionMatches.CompletionText -join ',')
+'IDS=' + ((TabExpansion2 'Get-DbBackup -Destination ./backups -Id ').CompletionMatches.CompletionText -join ',')
+'NONE=' + ((TabExpansion2 'Get-DbBackup -Destination ./nowhere -DatabaseName ').CompletionMatches.CompletionText -join ',')
+"@
+            $pwsh = [Environment]::ProcessPath
+            [string[]] $arguments = @()
+            if ([IO.Path]::GetFileNameWithoutExtension($pwsh) -eq 'dotnet') { $arguments = @(Join-Path ([IO.Path]::GetDirectoryName([psobject].Assembly.Location)) 'pwsh.dll') }
+            $out = (& $pwsh @arguments -NoProfile -NonInteractive -File $script 2>&1) -join "`n"
+            $out | Should -Match '(?m)^NAMES=app,assets,shop$'
+            $out | Should -Match '(?m)^PREFIX=shop$'
+            $ids = (($out -split "`n") | Where-Object { $_ -like 'IDS=*' }).Substring(4) -split ','
+            $ids | Sort-Object | Should -Be ($all.ShortId | Sort-Object)
+            $out | Should -Not -Match '(?m)^NONE=.*\bshop\b' -Because 'a folder with no backups offers no names (PowerShell falls back to paths)'
         }
     }
 
@@ -105,9 +138,16 @@ Describe 'Get-DbBackup' {
             $found.Database | Sort-Object -Unique | Should -Be $Expected
         }
 
-        It 'takes several patterns and returns nothing for a name that matches none' {
+        It 'takes several patterns; a wildcard that matches none returns nothing, an explicit name that matches none is ObjectNotFound' {
             @(Get-DbBackup $dest -DatabaseName 'app', 'shop').Count | Should -Be 5
-            @(Get-DbBackup $dest -DatabaseName 'nomatch*').Count | Should -Be 0
+            @(Get-DbBackup $dest -DatabaseName 'nomatch*' -ErrorVariable quiet).Count | Should -Be 0
+            @($quiet).Count | Should -Be 0
+            $found = @(Get-DbBackup $dest -DatabaseName 'app', 'nosuchdb' -ErrorVariable e -ErrorAction SilentlyContinue)
+            $found.Count | Should -Be 3
+            @($e).Count | Should -Be 1
+            $e[0].FullyQualifiedErrorId | Should -Be 'BackupNotFound,BackupPS.Cmdlets.GetDbBackupCommand'
+            $e[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+            $e[0].TargetObject | Should -Be 'nosuchdb'
         }
     }
 

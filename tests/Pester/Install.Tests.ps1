@@ -56,4 +56,31 @@ Get-DbBackup '$ws/backups' -Latest | Restore-DbBackup -Target '$db' -Confirm:`$f
         $run.Out | Should -Match 'RESTORED'
         Invoke-Sqlite $db '.dump' | Should -Be $before
     }
+
+    It 'schedules a job that imports the installed module by name, pinned to its version, and runs it like cron' {
+        $db = Copy-Chinook (Join-Path $ws 'scheduled.db')
+        $run = Invoke-InCleanHome 'schedule' @"
+`$s = Register-DbBackupSchedule -Name installed -At 03:00 -Scheduler Cron -Command "New-DbBackup -Database '$db' -Destination '$ws/scheduled'" -LogPath '$ws/scheduled.log' -WarningVariable w -WarningAction SilentlyContinue
+try {
+    'IMPORT=' + `$s.ModuleImport
+    'ROOT=' + `$s.ModuleRoot
+    'PATHWARNINGS=' + @(`$w | Where-Object { "`$_" -match 'PSModulePath' }).Count
+    & env -i "HOME=`$HOME" 'PATH=/usr/bin:/bin' sh -c `$s.Command
+    'JOBEXIT=' + `$LASTEXITCODE
+}
+finally { Unregister-DbBackupSchedule installed -Confirm:`$false }
+"@
+        $run.ExitCode | Should -Be 0 -Because "$($run.Out) $($run.Err)"
+        $installed = Join-Path $cleanHome ".local/share/powershell/Modules/BackupPS/$version"
+        $run.Out | Should -Match ([regex]::Escape("IMPORT=Import-Module -Name BackupPS -RequiredVersion '$version' -ErrorAction Stop"))
+        $run.Out | Should -Match "ROOT=$([regex]::Escape($installed))"
+        $run.Out | Should -Match 'PATHWARNINGS=0' -Because 'the installed module is on PSModulePath'
+        $run.Out | Should -Match 'JOBEXIT=0' -Because (Get-Content -Raw -LiteralPath "$ws/scheduled.log" -ErrorAction Ignore)
+        $log = Get-Content -Raw -LiteralPath "$ws/scheduled.log"
+        $log | Should -Match "imported BackupPS $([regex]::Escape($version)) from $([regex]::Escape($installed))"
+        $log | Should -Match 'finished: success'
+        $archives = @(Get-ChildItem -LiteralPath "$ws/scheduled" -Filter *.tar.zst)
+        $archives.Count | Should -Be 1
+        & tar --zstd -tf $archives[0].FullName | Should -Contain 'database/scheduled.db'
+    }
 }

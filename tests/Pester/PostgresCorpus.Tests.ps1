@@ -79,7 +79,7 @@ Describe 'PostgreSQL -LockTimeoutSec' -Skip:$noPg {
             }
             $err = Get-ThrownError { New-DbBackup -Database $pg.AppUrl('locked') -Destination $dest -LockTimeoutSec 1 -ErrorAction Stop }
             $err.FullyQualifiedErrorId | Should -BeLike 'DatabaseLocked*'
-            @(Get-DbBackup $dest -DatabaseName locked).Count | Should -Be 0
+            @(Get-DbBackup $dest -DatabaseName locked -ErrorAction SilentlyContinue).Count | Should -Be 0
         } finally {
             Stop-Process -Id $holder.Id -Force -ErrorAction SilentlyContinue
         }

@@ -44,8 +44,11 @@ BeforeAll {
         ($Entry -split ' ', 6)[5]
     }
     # Runs a command line the way cron does: /bin/sh -c, with an almost empty environment. Returns the exit code.
-    function Invoke-LikeCron([string] $Command) {
-        & env -i "HOME=$HOME" 'PATH=/usr/bin:/bin' 'SHELL=/bin/sh' "LOGNAME=$([Environment]::UserName)" sh -c $Command *> (Join-Path $ws 'cron-output.txt')
+    # The job imports BackupPS by name, so PSModulePath names the folder holding the module under test (as an
+    # installed module's folder would be found), unless -NotInstalled.
+    function Invoke-LikeCron([string] $Command, [switch] $NotInstalled) {
+        $modules = if ($NotInstalled) { "PSModulePath=$(Join-Path $ws 'no modules here')" } else { "PSModulePath=$(Split-Path -Parent (Get-Module BackupPS).ModuleBase)" }
+        & env -i "HOME=$HOME" 'PATH=/usr/bin:/bin' 'SHELL=/bin/sh' "LOGNAME=$([Environment]::UserName)" $modules sh -c $Command *> (Join-Path $ws 'cron-output.txt')
         $LASTEXITCODE
     }
     # This PowerShell as a command (pwsh, or dotnet + pwsh.dll for the .NET tool) to start child sessions.
@@ -103,7 +106,19 @@ Describe 'Schedules in cron' {
         $block.Count | Should -Be 3   # marker, entry, and the final empty string after the last newline
         Get-Mode $nightly.ScriptPath | Should -Be '600'
         Get-Mode $scheduleFolder | Should -Be '700'
-        Get-Content -Raw $nightly.ScriptPath | Should -Match ([regex]::Escape("Import-Module '$(Join-Path (Get-Module BackupPS).ModuleBase BackupPS.psd1)'"))
+        # The installed module by name, pinned to the version that registered it; never the build folder's path.
+        $module = Get-Module BackupPS
+        $nightly.ModuleVersion | Should -Be $module.Version.ToString()
+        $nightly.ModuleRoot | Should -Be $module.ModuleBase
+        $nightly.FollowModuleUpdates | Should -BeFalse
+        $nightly.ModuleImport | Should -Be "Import-Module -Name BackupPS -RequiredVersion '$($module.Version)' -ErrorAction Stop"
+        $job = Get-Content -Raw $nightly.ScriptPath
+        $job | Should -Match ([regex]::Escape($nightly.ModuleImport))
+        $job | Should -Not -Match ([regex]::Escape($module.ModuleBase))
+        $record = Get-Content -Raw (Join-Path $scheduleFolder 'nightly.json') | ConvertFrom-Json
+        $record.moduleVersion | Should -Be $module.Version.ToString()
+        $record.moduleRoot | Should -Be $module.ModuleBase
+        $record.followModuleUpdates | Should -BeFalse
     }
 
     It 'performs a backup when the entry''s exact command line runs like cron runs it' {
@@ -118,8 +133,41 @@ Describe 'Schedules in cron' {
         $log = @(Get-Content -LiteralPath $nightly.LogPath)
         $log[0] | Should -Match '^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \[nightly\] started'
         $log[-1] | Should -Match '\[nightly\] finished: success$'
+        ($log -join "`n") | Should -Match ([regex]::Escape("[nightly] imported BackupPS $($nightly.ModuleVersion) from $((Get-Module BackupPS).ModuleBase)"))
         ($log -join "`n") | Should -Match 'app\s+\S+ \S+\s+True'   # the Test-DbBackup result, formatted
         Get-Mode $nightly.LogPath | Should -Be '600'
+    }
+
+    It 'fails with ModuleNotInstalled (exit 1, logged FAILED) when the pinned version is not installed; -FollowModuleUpdates imports by -MinimumVersion' {
+        $s = Register-DbBackupSchedule -Name pinned -At 03:03 -Scheduler Cron -Command "New-DbBackup -Database '$db' -Destination '$ws/pinned'" -LogPath (Join-Path $ws 'logs/pinned.log') -WarningAction SilentlyContinue
+        $entry = (Get-Crontab) -split "`n" | Where-Object { $_ -match '^3 3 ' }
+        Invoke-LikeCron (Get-EntryCommand $entry) -NotInstalled | Should -Be 1
+        $log = Get-Content -Raw -LiteralPath $s.LogPath
+        $log | Should -Match "FAILED: The module BackupPS $([regex]::Escape($s.ModuleVersion)) that this schedule imports is not installed.*\[ModuleNotInstalled\]"
+        $log | Should -Not -Match 'finished: success'
+        Get-Content -Raw (Join-Path $ws 'cron-output.txt') | Should -Match "BackupPS schedule 'pinned': FAILED.*ModuleNotInstalled"
+        Test-Path -LiteralPath "$ws/pinned" | Should -BeFalse
+
+        $f = Register-DbBackupSchedule -Name pinned -At 03:03 -Scheduler Cron -Command "New-DbBackup -Database '$db' -Destination '$ws/pinned'" -LogPath (Join-Path $ws 'logs/pinned.log') -FollowModuleUpdates -Force -WarningAction SilentlyContinue
+        $f.FollowModuleUpdates | Should -BeTrue
+        $f.ModuleImport | Should -Be "Import-Module -Name BackupPS -MinimumVersion '$($f.ModuleVersion)' -ErrorAction Stop"
+        (Get-DbBackupSchedule pinned).ModuleImport | Should -Be $f.ModuleImport
+        Invoke-LikeCron (Get-EntryCommand $entry) | Should -Be 0 -Because (Get-Content -Raw $f.LogPath)
+        @(Get-DbBackup "$ws/pinned").Count | Should -Be 1
+        Unregister-DbBackupSchedule pinned -Confirm:$false
+    }
+
+    It 'warns at registration when the loaded module is not where Import-Module -Name finds it' {
+        $saved = $env:PSModulePath
+        try {
+            $env:PSModulePath = Join-Path $ws 'no modules here'
+            $null = Register-DbBackupSchedule -Name warned -At 03:04 -Scheduler Cron -ScriptBlock { 1 } -WarningVariable w -WarningAction SilentlyContinue
+            ($w -join ' ') | Should -Match 'not a folder of PSModulePath.*ModuleNotInstalled'
+            $env:PSModulePath = Split-Path -Parent (Get-Module BackupPS).ModuleBase
+            $null = Register-DbBackupSchedule -Name warned -At 03:04 -Scheduler Cron -ScriptBlock { 1 } -Force -WarningVariable w2 -WarningAction SilentlyContinue
+            ($w2 -join ' ') | Should -Not -Match 'PSModulePath'
+        }
+        finally { $env:PSModulePath = $saved; Unregister-DbBackupSchedule warned -Confirm:$false -ErrorAction Ignore }
     }
 
     It 'exits non-zero and logs the error when a cmdlet in the script fails' {
@@ -250,6 +298,13 @@ Describe 'Schedules in cron' {
         Get-Crontab | Should -Be $before
         Join-Path $scheduleFolder 'preview.ps1' | Should -Not -Exist
         Join-Path $scheduleFolder 'preview.json' | Should -Not -Exist
+    }
+
+    It 'completes schedule -Name from the registered schedules (TabExpansion2 in a fresh pwsh)' {
+        $run = Invoke-ChildPwsh "'N=' + ((TabExpansion2 'Get-DbBackupSchedule n').CompletionMatches.CompletionText -join ','); 'U=' + ((TabExpansion2 'Unregister-DbBackupSchedule -Name thr').CompletionMatches.CompletionText -join ',')"
+        $run.ExitCode | Should -Be 0 -Because $run.Output
+        $run.Output | Should -Match '(?m)^N=native,nightly,nodest$'
+        $run.Output | Should -Match '(?m)^U=throws$'
     }
 
     It 'Get-DbBackupSchedule lists by name and wildcard, and reports an entry removed by hand as not enabled' {

@@ -30,6 +30,26 @@ public sealed class BackupQuery
         return Latest ? matching.GroupBy(r => r.DatabaseName, StringComparer.OrdinalIgnoreCase).Select(g => g.First()).OrderByDescending(r => r.CreatedUtc) : matching;
     }
 
+    /// <summary>
+    /// One BackupNotFound (NotFound) error for each -Id, and each -DatabaseName without wildcards, that none of
+    /// <paramref name="results"/> matches: an explicit name that finds nothing is an error, as with Get-Item; a
+    /// wildcard that finds nothing is just an empty result.
+    /// </summary>
+    public IEnumerable<BackupException> Unmatched(IReadOnlyCollection<BackupRecord> results, string destination)
+    {
+        foreach (var id in Ids ?? [])
+            if (!results.Any(r => IdMatches(r.Id, id)))
+                yield return new BackupException("BackupNotFound", BackupErrorKind.NotFound,
+                    $"No backup with the id '{id}' in '{destination}'{(Filtered ? " that matches the other filters" : "")}. Give the full id or at least 4 of its leading hex digits (Get-DbBackup '{destination}' lists the ids).", id);
+        foreach (var name in DatabaseNames ?? [])
+            if (name.IndexOfAny(['*', '?']) < 0 && !results.Any(r => WildcardMatch(name, r.DatabaseName)))
+                yield return new BackupException("BackupNotFound", BackupErrorKind.NotFound,
+                    $"No backup of a database named '{name}' in '{destination}'{(Filtered ? " that matches the other filters" : "")}. Get-DbBackup '{destination}' lists the databases; a wildcard (for example '{name}*') returns nothing instead of an error.", name);
+    }
+
+    private bool Filtered => Types is not null || Tags is not null || Before is not null || After is not null
+        || (Ids is not null && DatabaseNames is not null);
+
     private static bool IdMatches(Guid id, string given)
     {
         var digits = given.Replace("-", "").Trim();

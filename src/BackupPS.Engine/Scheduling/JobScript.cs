@@ -1,7 +1,8 @@
 namespace BackupPS.Engine.Scheduling;
 
 /// <summary>
-/// The PowerShell file a schedule runs: loads the optional 0600 environment file, imports BackupPS by absolute path,
+/// The PowerShell file a schedule runs: loads the optional 0600 environment file, imports the installed BackupPS by
+/// name and version (ModuleNotInstalled when no such version is installed),
 /// runs the user's script with $ErrorActionPreference = 'Stop', writes timestamped lines to the log and exits 1 on
 /// any error, any written error record, or any result with Passed = $false (0 otherwise), so the scheduler records
 /// the failure.
@@ -12,6 +13,31 @@ internal static class JobScript
     public static string Literal(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal)
         .Replace("\u2018", "\u2018\u2018", StringComparison.Ordinal).Replace("\u2019", "\u2019\u2019", StringComparison.Ordinal)
         .Replace("\u201A", "\u201A\u201A", StringComparison.Ordinal).Replace("\u201B", "\u201B\u201B", StringComparison.Ordinal) + "'";
+
+    /// <summary>
+    /// The import by name and version; when it fails because no such version is on PSModulePath, a ModuleNotInstalled
+    /// error (ObjectNotFound) that says what to do. Other import failures (a broken install) keep their own error.
+    /// </summary>
+    private static string ImportBlock(ScheduleDefinition schedule)
+    {
+        if (schedule.ModuleVersion is null) return "    " + schedule.ModuleImport;
+        var version = Literal(schedule.ModuleVersion);
+        var (test, wanted, fix) = schedule.FollowModuleUpdates
+            ? ("$_.Version -ge [version]" + version, $"{schedule.ModuleVersion} or later", "Install-PSResource BackupPS")
+            : ("$_.Version -eq [version]" + version, schedule.ModuleVersion, $"Install-PSResource BackupPS -Version {schedule.ModuleVersion}");
+        var hint = schedule.FollowModuleUpdates ? "" : ", or register the schedule again (with -FollowModuleUpdates to accept later versions)";
+        return $$"""
+    try { {{schedule.ModuleImport}} }
+    catch {
+        if (@(Get-Module -ListAvailable -Name {{ScheduleDefinition.ModuleName}} | Where-Object { {{test}} }).Count -gt 0) { throw }
+        throw [System.Management.Automation.ErrorRecord]::new(
+            [System.Management.Automation.ItemNotFoundException]::new("The module {{ScheduleDefinition.ModuleName}} {{wanted}} that this schedule imports is not installed (PSModulePath: $env:PSModulePath). Install it ({{fix}}){{hint}}; a PSModulePath=... line in the schedule's environment file adds a folder."),
+            'ModuleNotInstalled', [System.Management.Automation.ErrorCategory]::ObjectNotFound, {{Literal(ScheduleDefinition.ModuleName)}})
+    }
+    $BackupPSScheduleModule = Get-Module -Name {{ScheduleDefinition.ModuleName}}
+    Write-BackupPSScheduleLog "imported {{ScheduleDefinition.ModuleName}} $($BackupPSScheduleModule.Version) from $($BackupPSScheduleModule.ModuleBase)"
+""";
+    }
 
     public static string Render(ScheduleDefinition schedule)
     {
@@ -54,7 +80,7 @@ try {
         }
         Write-BackupPSScheduleLog "loaded the environment file"
     }
-    Import-Module {{Literal(schedule.ModulePath)}} -ErrorAction Stop
+{{ImportBlock(schedule)}}
     # Never a false success. A written error fails the run even when the script lets it continue
     # (-ErrorAction Continue): the *>&1 below brings every written error record here, whereas $Error would also
     # hold errors the script caught and handled itself. A result whose Passed is $false (Test-DbBackup of a

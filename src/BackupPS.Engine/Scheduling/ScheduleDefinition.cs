@@ -32,8 +32,24 @@ public sealed record ScheduleDefinition
     public required string LogPath { get; init; }
     /// <summary>The program and leading arguments that start PowerShell, e.g. [/usr/bin/pwsh] or [/usr/share/dotnet/dotnet, /…/pwsh.dll].</summary>
     public required IReadOnlyList<string> PwshCommand { get; init; }
-    /// <summary>Absolute path of BackupPS.psd1 the job imports.</summary>
-    public required string ModulePath { get; init; }
+    /// <summary>The folder the module was loaded from when the schedule was registered (for the record; the job imports by name).</summary>
+    public required string ModuleRoot { get; init; }
+    /// <summary>
+    /// The module version that registered the schedule: the job imports the INSTALLED module BackupPS by name with
+    /// -RequiredVersion of it (or -MinimumVersion with <see cref="FollowModuleUpdates"/>). Null only for a record
+    /// written before versions were recorded: that job imports <see cref="ModuleRoot"/> by path, as it always did.
+    /// </summary>
+    public string? ModuleVersion { get; init; }
+    /// <summary>The job accepts this or any later installed version (Update-PSResource keeps it working).</summary>
+    public bool FollowModuleUpdates { get; init; }
+
+    /// <summary>The name the job imports the module by.</summary>
+    public const string ModuleName = "BackupPS";
+
+    /// <summary>The Import-Module line of the job script.</summary>
+    public string ModuleImport => ModuleVersion is null
+        ? $"Import-Module {JobScript.Literal(ModuleRoot)} -ErrorAction Stop"
+        : $"Import-Module -Name {ModuleName} -{(FollowModuleUpdates ? "MinimumVersion" : "RequiredVersion")} {JobScript.Literal(ModuleVersion)} -ErrorAction Stop";
     /// <summary>Absolute path of the job script the scheduler runs (owned by the schedule, 0600).</summary>
     public required string ScriptPath { get; init; }
     /// <summary>Optional KEY=VALUE file (0600) the job loads into its environment before the script runs.</summary>
@@ -50,6 +66,15 @@ public sealed record ScheduleDefinition
             throw new BackupException("InvalidScheduleName", BackupErrorKind.InvalidArgument,
                 $"The schedule name '{name}' is not valid: use 1 to 64 ASCII letters, digits, '-' or '_' (it becomes a file name and a unit or task name), for example 'nightly' or 'app-hourly'.", name);
         return name;
+    }
+
+    /// <summary>Throws InvalidModuleVersion unless the text is a version (major.minor[.build[.revision]]).</summary>
+    public static string ValidateModuleVersion(string version)
+    {
+        if (!Version.TryParse(version, out var parsed))
+            throw new BackupException("InvalidModuleVersion", BackupErrorKind.InvalidArgument,
+                $"The module version '{version}' is not a version such as 1.2.0; register the schedule from an installed BackupPS.", version);
+        return parsed.ToString();
     }
 
     /// <summary>Sorted, distinct days; all seven days collapse to "every day" (empty).</summary>

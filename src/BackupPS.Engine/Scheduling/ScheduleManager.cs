@@ -20,7 +20,7 @@ public sealed class ScheduleManager
 
     /// <summary>A definition with the store's paths filled in; the log defaults to &lt;destination&gt;/backupps-&lt;name&gt;.log when a local destination is known, else &lt;store&gt;/&lt;name&gt;.log.</summary>
     public ScheduleDefinition Define(string name, TimeOnly at, IEnumerable<DayOfWeek>? days, string script, string? logPath,
-        string? destination, IReadOnlyList<string> pwshCommand, string modulePath)
+        string? destination, IReadOnlyList<string> pwshCommand, string moduleRoot, string moduleVersion, bool followModuleUpdates = false)
     {
         ScheduleDefinition.ValidateName(name);
         if (string.IsNullOrWhiteSpace(script))
@@ -38,7 +38,9 @@ public sealed class ScheduleManager
             Script = script,
             LogPath = log,
             PwshCommand = pwshCommand,
-            ModulePath = modulePath,
+            ModuleRoot = moduleRoot,
+            ModuleVersion = ScheduleDefinition.ValidateModuleVersion(moduleVersion),
+            FollowModuleUpdates = followModuleUpdates,
             ScriptPath = Store.ScriptPath(name),
             EnvironmentFilePath = Store.EnvironmentFilePath(name),
         };

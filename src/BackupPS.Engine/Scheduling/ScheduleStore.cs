@@ -92,7 +92,12 @@ public sealed class ScheduleStore
         public string Script { get; set; } = "";
         public string LogPath { get; set; } = "";
         public string[] PwshCommand { get; set; } = [];
-        public string ModulePath { get; set; } = "";
+        /// <summary>Only in records written before ModuleRoot/ModuleVersion: the BackupPS.psd1 the job imported by path.</summary>
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+        public string? ModulePath { get; set; }
+        public string ModuleRoot { get; set; } = "";
+        public string? ModuleVersion { get; set; }
+        public bool FollowModuleUpdates { get; set; }
         public string ScriptPath { get; set; } = "";
         public string EnvironmentFilePath { get; set; } = "";
         public DateTime RegisteredUtc { get; set; }
@@ -106,7 +111,9 @@ public sealed class ScheduleStore
             Script = record.Definition.Script,
             LogPath = record.Definition.LogPath,
             PwshCommand = [.. record.Definition.PwshCommand],
-            ModulePath = record.Definition.ModulePath,
+            ModuleRoot = record.Definition.ModuleRoot,
+            ModuleVersion = record.Definition.ModuleVersion,
+            FollowModuleUpdates = record.Definition.FollowModuleUpdates,
             ScriptPath = record.Definition.ScriptPath,
             EnvironmentFilePath = record.Definition.EnvironmentFilePath,
             RegisteredUtc = record.RegisteredUtc,
@@ -120,7 +127,9 @@ public sealed class ScheduleStore
             Script = Script,
             LogPath = LogPath,
             PwshCommand = PwshCommand,
-            ModulePath = ModulePath,
+            ModuleRoot = ModuleRoot.Length > 0 ? ModuleRoot : Path.GetDirectoryName(ModulePath ?? "") ?? "",
+            ModuleVersion = ModuleVersion is null ? null : ScheduleDefinition.ValidateModuleVersion(ModuleVersion),
+            FollowModuleUpdates = FollowModuleUpdates,
             ScriptPath = ScriptPath,
             EnvironmentFilePath = EnvironmentFilePath,
         }, Scheduler, DateTime.SpecifyKind(RegisteredUtc, DateTimeKind.Utc));

@@ -30,8 +30,23 @@ public abstract class DbBackupCmdlet : PSCmdlet
     /// <summary>The Prometheus textfile the engine merges the outcome into (-MetricsPath, resolved); null for none.</summary>
     private protected virtual string? MetricsFile => null;
 
-    /// <summary>Resolves a path the way PowerShell users expect: relative to the current PowerShell location, ~ expanded.</summary>
-    protected string ResolvePath(string path) => GetUnresolvedProviderPathFromPSPath(path);
+    /// <summary>
+    /// Resolves a path the way PowerShell users expect: relative to the current PowerShell location, ~ expanded.
+    /// A path of another provider (env:, function:, variable:, a registry or certificate drive) is refused with the
+    /// terminating error NotAFileSystemPath, instead of silently becoming a relative folder of that provider's name.
+    /// </summary>
+    protected string ResolvePath(string path)
+    {
+        var resolved = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path, out var provider, out _);
+        if (provider.ImplementingType != typeof(Microsoft.PowerShell.Commands.FileSystemProvider))
+        {
+            var message = $"'{path}' is a path of the PowerShell {provider.Name} provider, not a file or folder. Give a file system path (for example ./backups or /srv/backups), or a folder of a FileSystem drive.";
+            ThrowTerminatingError(new ErrorRecord(
+                new DbBackupException("NotAFileSystemPath", ErrorCategory.InvalidArgument, nameof(BackupErrorKind.InvalidArgument), message, path),
+                "NotAFileSystemPath", ErrorCategory.InvalidArgument, path) { ErrorDetails = new ErrorDetails(message) });
+        }
+        return resolved;
+    }
 
     protected T RunEngine<T>(Func<OperationContext, T> operation)
     {
@@ -91,8 +106,9 @@ public abstract class DbBackupCmdlet : PSCmdlet
         }
     }
 
+    /// <summary>The error record of an engine failure: its id and category, and the public <see cref="DbBackupException"/> scripts catch by type.</summary>
     protected static ErrorRecord ErrorFor(BackupException ex, object? target) =>
-        new(ex, ex.ErrorId, Category(ex.Kind), ex.Target ?? target)
+        new(new DbBackupException(ex.ErrorId, Category(ex.Kind), ex.Kind.ToString(), ex.Message, ex.Target ?? target, ex), ex.ErrorId, Category(ex.Kind), ex.Target ?? target)
         {
             ErrorDetails = new ErrorDetails(ex.Message),
         };

@@ -18,11 +18,13 @@ public sealed class GetDbBackupCommand : DestinationCmdlet
 
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(BackupIdCompleter))]
     public string[]? Id { get; set; }
 
     [Parameter]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(DatabaseNameCompleter))]
     public string[]? DatabaseName { get; set; }
 
     [Parameter]
@@ -56,7 +58,9 @@ public sealed class GetDbBackupCommand : DestinationCmdlet
             Try(() =>
             {
                 var records = OpenDestination(path).List(problem => WriteError(ErrorFor(problem, path)));
-                foreach (var record in query.Apply(records)) WriteObject(DbBackup.From(record));
+                var found = query.Apply(records).ToArray();
+                foreach (var record in found) WriteObject(DbBackup.From(record));
+                foreach (var missing in query.Unmatched(found, location)) WriteError(ErrorFor(missing, missing.Target));
             }, path);
         }
     }

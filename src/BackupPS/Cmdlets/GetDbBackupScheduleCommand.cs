@@ -11,6 +11,7 @@ public sealed class GetDbBackupScheduleCommand : DbBackupCmdlet
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ScheduleNameCompleter))]
     public string[]? Name { get; set; }
 
     protected override void ProcessRecord()

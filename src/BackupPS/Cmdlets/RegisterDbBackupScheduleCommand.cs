@@ -41,6 +41,10 @@ public sealed class RegisterDbBackupScheduleCommand : DbBackupCmdlet
     [ValidateNotNullOrEmpty]
     public string? PwshPath { get; set; }
 
+    /// <summary>The job imports this or any later installed version instead of exactly the registering one.</summary>
+    [Parameter]
+    public SwitchParameter FollowModuleUpdates { get; set; }
+
     [Parameter]
     public SwitchParameter Force { get; set; }
 
@@ -62,7 +66,8 @@ public sealed class RegisterDbBackupScheduleCommand : DbBackupCmdlet
         var manager = new ScheduleManager();
         var schedule = manager.Define(Name, new TimeOnly(At.Hour, At.Minute), DaysOfWeek, script.Trim(),
             LogPath is null ? null : ResolvePath(LogPath), ScheduleCmdletSupport.DestinationOf(ast),
-            ScheduleCmdletSupport.PwshCommand(PwshPath is null ? null : ResolvePath(PwshPath)), ScheduleCmdletSupport.ModuleManifest(this));
+            ScheduleCmdletSupport.PwshCommand(PwshPath is null ? null : ResolvePath(PwshPath)),
+            ScheduleCmdletSupport.ModuleRoot(this), ScheduleCmdletSupport.ModuleVersion(this), FollowModuleUpdates);
 
         var plan = manager.Plan(schedule, kind);
         var text = new StringBuilder($"Register the schedule '{Name}' with {kind}, writing:");
@@ -74,6 +79,8 @@ public sealed class RegisterDbBackupScheduleCommand : DbBackupCmdlet
         WriteVerbose($"Registered '{Name}' with {kind}; job script '{schedule.ScriptPath}', log '{schedule.LogPath}'.");
         if (kind == SchedulerKind.Cron && !CronScheduler.DaemonRunning())
             WriteWarning("No cron daemon is running on this machine: the crontab entry is installed but will not run until cron is started (for example 'service cron start').");
+        if (!ScheduleCmdletSupport.OnModulePath(schedule.ModuleRoot))
+            WriteWarning($"BackupPS is loaded from '{schedule.ModuleRoot}', which is not a folder of PSModulePath. The job runs '{schedule.ModuleImport}' and fails with ModuleNotInstalled unless that version is installed (Install-PSResource BackupPS) or the schedule's environment file sets PSModulePath.");
         var backend = manager.Backend(kind);
         WriteObject(DbBackupSchedule.From(record, backend.IsInstalled(Name), backend.Render(schedule)));
     }

@@ -18,12 +18,27 @@ internal static class ScheduleCmdletSupport
     public static IReadOnlyList<string> PwshCommand(string? pwshPath) =>
         PwshLocator.Command(pwshPath, Environment.ProcessPath, Path.GetDirectoryName(typeof(PSObject).Assembly.Location) ?? "");
 
-    /// <summary>The absolute path of the loaded module's manifest (BackupPS.psd1), which the job imports.</summary>
-    public static string ModuleManifest(PSCmdlet cmdlet)
+    /// <summary>The folder the running module was loaded from (recorded; the job imports the module by name).</summary>
+    public static string ModuleRoot(PSCmdlet cmdlet) =>
+        Path.GetFullPath(cmdlet.MyInvocation.MyCommand.Module?.ModuleBase ?? Path.GetDirectoryName(typeof(ScheduleCmdletSupport).Assembly.Location)!);
+
+    /// <summary>The running module's version (its manifest's ModuleVersion), which the job pins.</summary>
+    public static string ModuleVersion(PSCmdlet cmdlet) =>
+        (cmdlet.MyInvocation.MyCommand.Module?.Version ?? typeof(ScheduleCmdletSupport).Assembly.GetName().Version ?? new Version(0, 0)).ToString();
+
+    /// <summary>
+    /// True when the module folder sits where Import-Module -Name finds it in this session: &lt;entry&gt;/BackupPS
+    /// or &lt;entry&gt;/BackupPS/&lt;version&gt; for an entry of PSModulePath. (The job's own PSModulePath may differ.)
+    /// </summary>
+    public static bool OnModulePath(string moduleRoot)
     {
-        var folder = cmdlet.MyInvocation.MyCommand.Module?.ModuleBase ?? Path.GetDirectoryName(typeof(ScheduleCmdletSupport).Assembly.Location)!;
-        var manifest = Path.Combine(folder, "BackupPS.psd1");
-        return Path.GetFullPath(File.Exists(manifest) ? manifest : typeof(ScheduleCmdletSupport).Assembly.Location);
+        var entries = (Environment.GetEnvironmentVariable("PSModulePath") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(e => Path.TrimEndingDirectorySeparator(Path.GetFullPath(e)));
+        var parent = Path.GetDirectoryName(moduleRoot);
+        var grandparent = parent is null ? null : Path.GetDirectoryName(parent);
+        var comparison = OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+        return entries.Any(e => string.Equals(e, parent, comparison)
+            || (string.Equals(e, grandparent, comparison) && Path.GetFileName(parent).Equals("BackupPS", comparison)));
     }
 
     /// <summary>Parses the script; a syntax error is a terminating InvalidScheduleScript error.</summary>

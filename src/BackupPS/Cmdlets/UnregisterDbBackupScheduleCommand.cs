@@ -10,6 +10,7 @@ public sealed class UnregisterDbBackupScheduleCommand : DbBackupCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ScheduleNameCompleter))]
     public string[] Name { get; set; } = [];
 
     [Parameter]

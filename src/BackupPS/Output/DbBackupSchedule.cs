@@ -31,8 +31,14 @@ public sealed class DbBackupSchedule
     public string LogPath { get; init; } = "";
     /// <summary>Optional NAME=value file (mode 0600) the job loads into its environment: where secrets go.</summary>
     public string EnvironmentFile { get; init; } = "";
-    /// <summary>The module the job imports (absolute path of BackupPS.psd1).</summary>
-    public string ModulePath { get; init; } = "";
+    /// <summary>The version of BackupPS the job imports by name (pinned with -RequiredVersion, or the lowest with FollowModuleUpdates).</summary>
+    public string? ModuleVersion { get; init; }
+    /// <summary>True when the job accepts later installed versions (-MinimumVersion).</summary>
+    public bool FollowModuleUpdates { get; init; }
+    /// <summary>The folder the module was loaded from when the schedule was registered.</summary>
+    public string ModuleRoot { get; init; } = "";
+    /// <summary>The job's Import-Module line.</summary>
+    public string ModuleImport { get; init; } = "";
     /// <summary>Where the scheduler keeps it: the crontab, the unit files, or the task name.</summary>
     public string[] Entry { get; init; } = [];
     /// <summary>The next run in local time, computed from At and DaysOfWeek.</summary>
@@ -57,7 +63,10 @@ public sealed class DbBackupSchedule
             ScriptPath = definition.ScriptPath,
             LogPath = definition.LogPath,
             EnvironmentFile = definition.EnvironmentFilePath,
-            ModulePath = definition.ModulePath,
+            ModuleVersion = definition.ModuleVersion,
+            FollowModuleUpdates = definition.FollowModuleUpdates,
+            ModuleRoot = definition.ModuleRoot,
+            ModuleImport = definition.ModuleImport,
             Entry = entries.Select(e => e.Location).ToArray(),
             NextRun = installed ? definition.NextRun(DateTime.Now) : null,
             Enabled = installed,
