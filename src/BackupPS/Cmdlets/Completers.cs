@@ -28,7 +28,7 @@ public abstract class BackupListCompleter : IArgumentCompleter
         var records = new List<Engine.Model.BackupRecord>();
         foreach (var location in destinations)
         {
-            if (Destination.IsS3(location)) continue;
+            if (StoreRegistry.HasScheme(location)) continue;   // completion reads local folders only: no network on Tab
             try
             {
                 // Relative to the PowerShell location; the completer runs on the pipeline thread, where a script block can ask.
