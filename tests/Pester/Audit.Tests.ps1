@@ -225,7 +225,13 @@ Describe 'Get-DbBackupAuditLog' {
         @(Get-DbBackupAuditLog $logDir -After (Get-Date).AddDays(1)).Count | Should -Be 0
         @(Get-DbBackupAuditLog $logDir -Before (Get-Date).AddDays(1)).Count | Should -Be 4
         $third = (Get-DbBackupAuditLog $logDir)[2]
-        @(Get-DbBackupAuditLog $logDir -After $third.Time.AddMilliseconds(-1) -Before $third.Time.AddMilliseconds(1)).Operation | Should -Be @('Test')
+        # Entries can share a millisecond, so the window is checked against the full list, not a fixed answer.
+        $after = $third.Time.AddMilliseconds(-1); $before = $third.Time.AddMilliseconds(1)
+        $window = @(Get-DbBackupAuditLog $logDir -After $after -Before $before)
+        $window.Operation | Should -Contain 'Test'
+        $window | Where-Object { $_.Time -lt $after -or $_.Time -gt $before } | Should -BeNullOrEmpty
+        $inside = @(Get-DbBackupAuditLog $logDir | Where-Object { $_.Time -gt $after -and $_.Time -lt $before })
+        $window.Count | Should -BeGreaterOrEqual $inside.Count
         (Get-DbBackupAuditLog $logDir -Last 2).Operation | Should -Be @('Test', 'New')
         { Get-DbBackupAuditLog $logDir -Operation Bogus } | Should -Throw -ErrorId 'ParameterArgumentValidationError,*'
     }
