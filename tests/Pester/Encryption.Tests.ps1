@@ -338,10 +338,13 @@ $Error | ForEach-Object { $_ | Format-List * -Force | Out-String; $_.Exception |
 
         # After the run: every file left there, and every file anything wrote in the system temporary folder during
         # the run (whatever ignored TMPDIR would have written there), all the way down.
-        $files = @(& find $run -type f -print | Where-Object { $_ -ne $script } | ForEach-Object { [IO.FileInfo]::new($_) })
+        # -print0: a name holding a newline (another test's hostile tree, written meanwhile) must not split into lines;
+        # PowerShell still splits native output at line breaks, so the pieces are joined back with one. A name with a
+        # carriage return cannot be rebuilt that way and is skipped (Exists), it is never an empty path.
+        $files = @((& find $run -type f -print0) -join "`n" -split "`0" | Where-Object { $_ -and $_ -ne $script -and [IO.File]::Exists($_) } | ForEach-Object { [IO.FileInfo]::new($_) })
         $files.Count | Should -BeGreaterThan 4
-        $system = @(& find $systemTmp -xdev -type f -newermt "@$([DateTimeOffset]::new($started).ToUnixTimeSeconds())" -size -64M -print 2>$null |
-                Where-Object { -not $_.StartsWith($run + '/') } | ForEach-Object { [IO.FileInfo]::new($_) })
+        $system = @((& find $systemTmp -xdev -type f -newermt "@$([DateTimeOffset]::new($started).ToUnixTimeSeconds())" -size -64M -print0 2>$null) -join "`n" -split "`0" |
+                Where-Object { $_ -and [IO.File]::Exists($_) -and -not $_.StartsWith($run + '/') } | ForEach-Object { [IO.FileInfo]::new($_) })
         foreach ($f in $files + $system) {
             Test-HoldsSecret $f.FullName | Should -BeFalse -Because "$($f.FullName) must not hold the passphrase"
         }
